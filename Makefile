@@ -14,6 +14,7 @@ SYSDEPS_STAMP := $(VENV)/.sysdeps
 APT_PACKAGES := ffmpeg chromium redis-server
 PYTEST_ARGS ?=
 
+.SILENT: sync-check $(SYSDEPS_STAMP) nbtest
 .PHONY: help install sysdeps run lab test sync-check nbtest pytest export clean-nbs bench
 
 help:  ## list the targets
