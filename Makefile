@@ -11,7 +11,6 @@ PIP    := $(PY) -m pip
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
-APT_PACKAGES := ffmpeg chromium redis-server
 PYTEST_ARGS ?=
 
 .SILENT: sync-check $(SYSDEPS_STAMP) nbtest
@@ -35,6 +34,7 @@ $(SYSDEPS_STAMP): Makefile
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"
 	command -v chromium >/dev/null || missing="$$missing chromium"
 	command -v redis-server >/dev/null || missing="$$missing redis-server"
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"
 	if [ -n "$$missing" ]; then
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then
 	    echo "installing system packages:$$missing"
@@ -50,7 +50,7 @@ $(SYSDEPS_STAMP): Makefile
 	fi
 	mkdir -p $(VENV) && touch $@
 
-sysdeps: $(SYSDEPS_STAMP)  ## install ffmpeg, chromium and redis-server (apt-get) or say what to install
+sysdeps: $(SYSDEPS_STAMP)  ## install ffmpeg, chromium, redis-server, postgresql (apt-get) or say what to install
 
 export: install  ## regenerate fireside_lab/ from nbs/ and clean the notebooks
 	$(VENV)/bin/nbdev_export
