@@ -1,0 +1,68 @@
+"""Tasks used by the jobs tests: imported by the test process and by the workers it starts (`--import jobs_tasks`)."""
+import os
+import time
+from pathlib import Path
+
+from fireside_lab import jobs
+
+
+@jobs.task(name="test.add")
+def add(a: int,      # first number
+        b: int = 1):  # second number
+    "Add two numbers."
+    jobs.progress(0.5, "adding")
+    return {"total": a + b}
+
+
+@jobs.task(name="test.flaky", retries=2, retry_delay=0.3)
+def flaky(marker: str,    # file counting the attempts
+          succeed_on: int = 3):  # the attempt that succeeds
+    "Fail until attempt `succeed_on` (attempts are counted in the marker file)."
+    p = Path(marker)
+    n = int(p.read_text()) + 1 if p.exists() else 1
+    p.write_text(str(n))
+    if n < succeed_on:
+        raise RuntimeError(f"attempt {n} fails")
+    return {"attempts": n}
+
+
+@jobs.task(name="test.sleep", timeout=None)
+def sleep(seconds: float,       # how long
+          marker: str = ""):    # a file written when the task starts (with the worker pid)
+    "Sleep in small steps, reporting progress."
+    if marker:
+        Path(marker).write_text(str(os.getpid()))
+    t0 = time.time()
+    while time.time() - t0 < seconds:
+        jobs.progress(min(1.0, (time.time() - t0) / seconds), "sleeping")
+        time.sleep(0.05)
+    return {"slept": seconds}
+
+
+@jobs.task(name="test.noop")
+def noop():
+    "Nothing (throughput benchmark)."
+    return {}
+
+
+@jobs.task(name="test.source")
+def source(n: int):
+    return {"x": n}
+
+
+@jobs.task(name="test.square")
+def square(x: int):
+    return {"y": x * x, "square": x * x}
+
+
+@jobs.task(name="test.cube")
+def cube(x: int):
+    return {"y": x ** 3, "cube": x ** 3}
+
+
+@jobs.task(name="test.total")
+def total(y: list[int], square: int, cube: int):
+    return {"total": sum(y), "check": square + cube}
+
+
+jobs.chain("test.chain", ["test.source", ["test.square", "test.cube"], "test.total"])

@@ -1,0 +1,212 @@
+"""Jobs end to end: real `fireside-lab worker` processes, real papermill kernels, a real SQLite queue and a real Redis server."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+import jobs_tasks  # noqa: F401  (registers the test tasks in this process too)
+from jobs_helpers import Worker, data_env, redis_server, workers
+
+from fireside_lab import jobs
+
+
+@pytest.fixture(scope="module", params=["sqlite", "redis"])
+def backend(request, tmp_path_factory):
+    "A data dir with two worker processes on the SQLite queue, or on a Redis server the test starts."
+    tmp = tmp_path_factory.mktemp(f"jobs-{request.param}")
+    if request.param == "redis":
+        with redis_server() as url, data_env(tmp, url), workers(2) as ws:
+            yield request.param, ws
+    else:
+        with data_env(tmp), workers(2) as ws:
+            yield request.param, ws
+
+
+def statuses(run_id):
+    return [e["status"] for e in jobs.events(run_id=run_id)]
+
+
+def test_notebook_run_end_to_end(backend):
+    rid = jobs.submit("pipelines/examples/hello", name="pytest", n=3)
+    r = jobs.wait(rid, timeout=120)
+    assert r["status"] == "succeeded", r["error"]
+    assert r["outputs"] == {"greetings": 3, "last": "hello pytest #3"}
+    assert r["params"] == {"name": "pytest", "n": 3}
+    nb, html = Path(r["notebook_path"]), Path(r["html_path"])
+    assert nb.exists() and html.exists() and nb.parent.parent == jobs.get_settings().runs_dir
+    cells = json.loads(nb.read_text())["cells"]
+    assert any("injected-parameters" in c["metadata"].get("tags", []) for c in cells)
+    assert "hello pytest #3" in html.read_text()
+    # provenance
+    assert r["snapshot_id"] is not None and r["version"] and r["worker"] and r["git_commit"] and r["git_dirty"] in (True, False)
+    assert r["progress"] == 1 and r["started_at"] <= r["finished_at"]
+    assert statuses(rid) == ["queued", "running", "succeeded"]
+
+
+def test_failing_notebook_keeps_partial_notebook(backend):
+    rid = jobs.submit("pipelines/examples/fails")
+    r = jobs.wait(rid, timeout=120)
+    assert (r["status"], r["cause"]) == ("failed", "exception")
+    assert r["error"].startswith("ZeroDivisionError: division by zero") and "ZeroDivisionError" in r["traceback"]
+    cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
+    failed = cells[r["failed_cell"]]
+    assert "".join(failed["source"]) == "ratio = 10 / divisor" and failed["metadata"]["papermill"]["status"] == "failed"
+    assert any("before the failure" in "".join(o.get("text", "")) for c in cells for o in c.get("outputs", []))
+    assert cells[-1]["metadata"]["papermill"]["status"] == "pending"          # the partial notebook: never reached
+    assert Path(r["html_path"]).exists()
+    assert statuses(rid) == ["queued", "running", "failed"]
+
+
+def test_invalid_parameters_refused_before_enqueue(backend):
+    before = len(jobs.runs(limit=10_000))
+    with pytest.raises(jobs.InvalidParams, match="parameter 'n'"):
+        jobs.submit("pipelines/examples/hello", n="three")
+    with pytest.raises(jobs.InvalidParams, match="'colour' is not a parameter"):
+        jobs.submit("test.add", a=1, colour="red")
+    with pytest.raises(jobs.UnknownTask, match="test.ad"):
+        jobs.submit("test.ad", a=1)
+    assert len(jobs.runs(limit=10_000)) == before
+
+
+def test_retry_with_backoff_and_dead_letter(backend, tmp_path):
+    rid = jobs.submit("test.flaky", marker=str(tmp_path / "n"))
+    r = jobs.wait(rid, timeout=60)
+    assert (r["status"], r["attempt"], r["outputs"]) == ("succeeded", 3, {"attempts": 3})
+    ev = list(jobs.events(run_id=rid))
+    assert [e["status"] for e in ev] == ["queued", "running", "retrying", "running", "retrying", "running", "succeeded"]
+    gap1 = (ev[3]["at"] - ev[2]["at"]).total_seconds()
+    gap2 = (ev[5]["at"] - ev[4]["at"]).total_seconds()
+    assert gap1 >= 0.3 and gap2 >= 0.6, (gap1, gap2)                   # 0.3 s, then doubled
+    dead = jobs.submit("test.flaky", marker=str(tmp_path / "m"), succeed_on=9)
+    assert jobs.wait(dead, timeout=60)["status"] == "failed"
+    assert dead in set(jobs.dead_letter()["run_id"]) and rid not in set(jobs.dead_letter()["run_id"])
+
+
+def test_timeout(backend):
+    rid = jobs.enqueue("test.sleep", {"seconds": 30}, timeout=1.0)
+    r = jobs.wait(rid, timeout=30)
+    assert (r["status"], r["cause"]) == ("failed", "timeout") and "timed out" in r["error"]
+    assert (r["finished_at"] - r["started_at"]).total_seconds() < 10
+
+
+def test_notebook_timeout_kills_kernel(backend):
+    rid = jobs.enqueue("pipelines/examples/slow", {"seconds": 60}, timeout=4.0)
+    r = jobs.wait(rid, timeout=60)
+    assert (r["status"], r["cause"]) == ("failed", "timeout")
+    cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
+    assert "time.sleep" in "".join(cells[r["failed_cell"]]["source"])      # the cell that was running
+    worker_pid = int(r["worker"].rpartition(":")[2])
+    assert not [c for c in psutil.Process(worker_pid).children(recursive=True) if "ipykernel" in " ".join(c.cmdline())]
+
+
+def test_cancel_running(backend):
+    rid = jobs.submit("test.sleep", seconds=30)
+    t0 = time.time()
+    while jobs.get_run(rid)["status"] != "running":
+        assert time.time() - t0 < 30
+        time.sleep(0.05)
+    jobs.cancel(rid)
+    r = jobs.wait(rid, timeout=20)
+    assert (r["status"], r["cause"]) == ("cancelled", "cancelled")
+    assert statuses(rid) == ["queued", "running", "cancelled"]
+    queued = jobs.submit("test.sleep", seconds=30)
+    # a queued (or just started) run is cancelled too
+    assert jobs.wait(jobs.cancel(queued)["run_id"], timeout=20)["status"] == "cancelled"
+
+
+def test_chain_fan_out_fan_in(backend):
+    rid = jobs.submit("test.chain", n=3)
+    r = jobs.wait(rid, timeout=60)
+    assert r["status"] == "succeeded", r["error"]
+    assert r["outputs"] == {"total": 9 + 27, "check": 9 + 27}
+    kids = jobs.runs(limit=1000).query("parent_id == @rid")
+    assert sorted(kids["task"]) == ["test.cube", "test.source", "test.square", "test.total"]
+    assert set(kids["status"]) == {"succeeded"}
+    total = jobs.get_run(kids.query("task == 'test.total'")["run_id"].item())
+    assert total["params"] == {"y": [9, 27], "square": 9, "cube": 27}
+
+
+def test_events_see_every_transition_in_order(backend):
+    last = max([e["id"] for e in jobs.events()] or [0])
+    a = jobs.submit("test.add", a=1)
+    b = jobs.submit("pipelines/examples/fails")
+    jobs.wait(a, timeout=60), jobs.wait(b, timeout=120)
+    ev = list(jobs.events(since=last))
+    assert [e["id"] for e in ev] == sorted(e["id"] for e in ev) and all(e["id"] > last for e in ev)
+    assert [e["status"] for e in ev if e["run_id"] == a] == ["queued", "running", "succeeded"]
+    assert [e["status"] for e in ev if e["run_id"] == b] == ["queued", "running", "failed"]
+    # follow mode returns what is new and stops at its timeout
+    got = list(jobs.events(since=ev[-1]["id"], follow=True, timeout=0.3))
+    assert got == []
+
+
+def _kill_test(tmp, queue_url=None):
+    with data_env(tmp, queue_url):
+        w = Worker(1).wait_up()
+        try:
+            marker = tmp / "started"
+            rid = jobs.submit("test.sleep", seconds=2, marker=str(marker))
+            t0 = time.time()
+            while not marker.exists():
+                assert time.time() - t0 < 60, w.log.read_text()
+                time.sleep(0.05)
+            assert jobs.get_run(rid)["status"] == "running"
+            w.kill(signal.SIGKILL)                       # the consumer and its worker process, mid-run
+            assert jobs.get_run(rid)["status"] == "running"
+            w2 = Worker(1).wait_up()
+            try:
+                r = jobs.wait(rid, timeout=60)
+            finally:
+                w2.stop()
+        finally:
+            w.stop()
+        assert r["status"] == "succeeded" and r["attempt"] == 2
+        assert statuses(rid) == ["queued", "running", "interrupted", "queued", "running", "succeeded"]
+
+
+def test_sigkill_worker_interrupts_and_requeues(tmp_path):
+    _kill_test(tmp_path)
+
+
+def test_sigkill_worker_interrupts_and_requeues_redis(tmp_path):
+    with redis_server() as url:
+        _kill_test(tmp_path, url)
+
+
+def _schedule_test(tmp, queue_url=None):
+    start = time.time()
+    # a virtual clock 60x real time: a one-minute schedule is due every real second
+    with data_env(tmp, queue_url, FIRESIDE_JOBS_CLOCK=f"{start},60", FIRESIDE_JOBS_HEARTBEAT_S="0.5"):
+        jobs.schedule_add("each-minute", "* * * * *", "test.add", {"a": 40, "b": 2})
+        with workers(2) as ws:
+            time.sleep(5)
+            jobs.set_enabled("each-minute", False)
+            t_off = jobs.clock()
+            time.sleep(3)
+            fired = jobs.runs(limit=1000).query("schedule == 'each-minute'")
+            fires = jobs._sq(jobs._con(), "SELECT due_at, run_id FROM state.schedule_fires WHERE schedule = 'each-minute' ORDER BY due_at")
+            assert len({w.pid for w in ws}) == 2 and all(w.proc.poll() is None for w in ws)
+        dues = [d for d, _ in fires]
+        assert len(dues) >= 3 and len(dues) == len(set(dues)) == len(fired)
+        assert all((b - a).total_seconds() == 60 for a, b in zip(dues, dues[1:]))    # every minute, none skipped, none twice
+        assert all(d <= t_off for d in dues)                                          # nothing after disable
+        for rid in fired["run_id"]:
+            r = jobs.wait(rid, timeout=30)
+            assert r["status"] == "succeeded" and r["outputs"] == {"total": 42}
+        s = jobs.get_schedule("each-minute")
+        assert s["enabled"] is False and s["description"] == "Every minute"
+
+
+def test_schedule_fires_once_per_minute_with_two_workers(tmp_path):
+    _schedule_test(tmp_path)
+
+
+def test_schedule_fires_once_per_minute_with_two_workers_redis(tmp_path):
+    with redis_server() as url:
+        _schedule_test(tmp_path, url)
