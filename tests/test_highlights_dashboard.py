@@ -1,0 +1,75 @@
+"""The highlight review dashboard in headless Chromium: accept one segment, adjust another; labels stored; no console errors."""
+import re
+import time
+from pathlib import Path
+
+from browser import browser_page, panel_server
+
+ROOT = Path(__file__).resolve().parent.parent
+MONSTER = ROOT / "data" / "samples" / "videos" / "monster.mp4"   # two segments with the default settings
+
+
+def _bounds(page):
+    "The Start (s) and End (s) inputs (the text inputs other than the reviewer's name)."
+    boxes = page.locator("input[type=text]:not([placeholder='your name'])")
+    return boxes.nth(0), boxes.nth(1)
+
+
+def _wait_value(box, value, timeout_s=30):
+    t0 = time.time()
+    while abs(float(box.input_value() or "nan") - value) > 1e-6:
+        assert time.time() - t0 < timeout_s, f"input shows {box.input_value()!r}, expected {value}"
+        time.sleep(0.1)
+
+
+def _set_number(box, value):
+    box.click()
+    box.press("Control+a")
+    box.type(f"{value:.2f}")
+    box.press("Enter")
+
+
+def test_review_accept_and_adjust_in_browser(data_dir):
+    from fireside_lab import highlights, store
+    con = store.connect()
+    r = highlights.detect_video(MONSTER, con)
+    segs = highlights.video_segments(con, r["video_id"], r["detector_version"])
+    assert len(segs) >= 2
+    con.close()
+
+    with panel_server(ROOT / "dashboards" / "highlights.py") as base, browser_page() as page:
+        page.goto(base + "/highlights")
+        page.get_by_text("Highlights review").first.wait_for(timeout=60_000)
+        page.get_by_text(re.compile(r"monster — \d+ segment")).first.wait_for(state="attached", timeout=30_000)
+        # the detected segments are listed (table and segment choice)
+        page.get_by_text(f"{segs.start_s[0]:.2f}–{segs.end_s[0]:.2f} s").first.wait_for(state="attached", timeout=30_000)
+        page.locator("table").filter(has_text="pending").first.wait_for(timeout=30_000)
+        page.locator("video").first.wait_for(state="attached", timeout=30_000)
+
+        page.get_by_placeholder("your name").fill("ada")
+        page.get_by_placeholder("your name").press("Enter")
+        page.get_by_role("button", name="Accept").click()
+        page.get_by_text("Accepted segment").wait_for(timeout=30_000)
+
+        seg_select = page.locator("select").filter(has_text="score").first
+        seg_select.select_option(index=1)
+        start, end = _bounds(page)
+        _wait_value(start, segs.start_s[1]); _wait_value(end, segs.end_s[1])
+        new_start, new_end = segs.start_s[1] + 0.3, segs.end_s[1] - 0.3
+        _set_number(start, new_start)
+        _set_number(end, new_end)
+        page.get_by_role("button", name="Save adjusted bounds").click()
+        page.get_by_text("Adjusted segment").wait_for(timeout=30_000)
+        page.get_by_text("(adjusted)").first.wait_for(state="attached", timeout=30_000)
+        page.screenshot(path=str(data_dir.parent / "highlights-review.png"))
+        errors = list(page.console_errors)
+
+    con = store.connect()
+    lab = highlights.labels(con).set_index("segment_id")
+    assert lab.decision.to_dict() == {segs.segment_id[0]: "accept", segs.segment_id[1]: "adjust"}
+    assert set(lab.reviewer) == {"ada"}
+    assert abs(lab.start_s[segs.segment_id[1]] - new_start) <= 1 / 30 + 1e-6
+    assert abs(lab.end_s[segs.segment_id[1]] - new_end) <= 1 / 30 + 1e-6
+    assert Path(lab.clip_path[segs.segment_id[1]]).exists()
+    assert len(highlights.accepted_clips(con)) == 2
+    assert errors == []
