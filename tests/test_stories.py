@@ -101,7 +101,7 @@ def test_storium_sample(con):
     assert e.format.tolist()[0] == "establishment" and e.format.tolist()[-1] == "conclusion"
 
 
-@pytest.mark.parametrize("name,text,expected", [
+BAD = [
     ("broken.xml", "<PLAY><TITLE>T</TITLE>\n<ACT><SCENE>\n</ACT></PLAY>", r"broken.xml: line 3 column \d+: malformed XML: mismatched tag"),
     ("broken.json", '{"game_pid": "g",\n "scenes": [\n {"entries": [}]}', r"broken.json: line 3 column \d+: malformed JSON"),
     ("nofield.json", json.dumps({"game_pid": "g", "scenes": [{"entries": [{"seq_id": 1, "format": "move", "description": "x"}]}]}),
@@ -110,14 +110,18 @@ def test_storium_sample(con):
     ("noline.xml", MACBETH.read_text().replace("<LINE>Where the place?</LINE>", ""), r"noline.xml: line \d+: <SPEECH> has no <LINE>"),
     ("other.xml", "<html><body/></html>", r"other.xml: line 1: expected a <PLAY> root element, found <html>"),
     ("plain.txt", "hello", r"plain.txt: line 1: not a play \(XML\) or a STORIUM export \(JSON\)"),
-])
-def test_bad_input_names_file_and_place_and_writes_nothing(con, tmp_path, name, text, expected):
+]
+
+
+def test_bad_input_names_file_and_place_and_writes_nothing(con, tmp_path):
+    "Each bad file (one store for all of them: a fresh store per case costs seconds of migrations)."
     from fireside_lab import store, stories
-    p = tmp_path / name
-    p.write_text(text)
     snap = store.lake_snapshot_id(con)
-    with pytest.raises(stories.StoryError, match=expected):
-        stories.import_story(con, p)
+    for name, text, expected in BAD:
+        p = tmp_path / name
+        p.write_text(text)
+        with pytest.raises(stories.StoryError, match=expected):
+            stories.import_story(con, p)
     assert store.lake_snapshot_id(con) == snap
     assert store.query(con, "SELECT count(*) FROM lake.story_entries")[0][0] == 0
     assert store.query(con, "SELECT count(*) FROM state.stories")[0][0] == 0
