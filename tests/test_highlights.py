@@ -161,3 +161,60 @@ def test_pipelines_detect_then_evaluate_on_review_labels(data_dir, tmp_path):
     assert np.isclose(m[0.5]["precision"], 1 / n) and m[0.5]["recall"] == 1.0
     stored = evaluation.compare(con)
     assert stored.detector_version.tolist() == [outs["detector_version"]] * 3 and np.isclose(stored.f1[1], 2 / (n + 1))
+
+
+def test_pipelines_through_jobs_with_a_real_worker(data_dir):
+    jobs = pytest.importorskip("fireside_lab.jobs")
+    from jobs_helpers import Worker
+    from fireside_lab import highlights, store
+    w = Worker(1)
+    try:
+        w.wait_up()
+        rid = jobs.submit("pipelines/detect_highlights", videos=[str(MONSTER)], top_k=2)
+        r = jobs.wait(rid, timeout=240)
+        assert r["status"] == "succeeded", r["error"]
+        assert r["progress"] == 1 and r["outputs"]["done"] == 1 and r["outputs"]["segments"] >= 1
+        ver = r["outputs"]["detector_version"]
+        assert ver == highlights.detector_version(highlights.load_settings(top_k=2))
+        con = store.connect()
+        segs = highlights.video_segments(con, r["outputs"]["video_ids"][0], ver)
+        highlights.label(con, segs.segment_id[0], "adjust", "bo", start_s=segs.start_s[0] + 0.1, end_s=segs.end_s[0])
+        rid2 = jobs.submit("pipelines/evaluate_highlights", detector_version=ver)
+        r2 = jobs.wait(rid2, timeout=240)
+        assert r2["status"] == "succeeded", r2["error"]
+        m = {x["tiou"]: x for x in r2["outputs"]["metrics"]}
+        assert m[0.7]["tp"] == 1 and m[0.7]["fp"] == len(segs) - 1 and m[0.7]["recall"] == 1.0
+    finally:
+        w.stop()
+
+
+def test_pip_only_machine_uses_imageio_ffmpeg(data_dir, tmp_path):
+    "With no ffmpeg/ffprobe on PATH the bundled imageio-ffmpeg binary does probing, analysis and cutting."
+    code = ("import json, sys; from fireside_lab import highlights as h; "
+            "ff, fp = h.ffmpeg_tools(); assert fp is None and 'imageio_ffmpeg' in ff, (ff, fp); "
+            "r = h.detect_video(sys.argv[1]); "
+            "print(json.dumps(dict(n=r['n_segments'], clips=list(r['segments'].clip_path), s=list(r['segments'].start_s), e=list(r['segments'].end_s))))")
+    env = dict(os.environ, PATH=str(Path(sys.executable).parent))
+    p = subprocess.run([sys.executable, "-c", code, str(BBB)], capture_output=True, text=True, env=env, cwd=ROOT)
+    assert p.returncode == 0, p.stderr
+    out = json.loads(p.stdout.strip().splitlines()[-1])
+    assert out["n"] >= 1
+    for c, a, b in zip(out["clips"], out["s"], out["e"]):
+        assert _frames(c) == round((b - a) * 25)
+
+
+def test_failure_while_storing_leaves_no_clips_or_signals(data_dir, monkeypatch):
+    "Fault injection: the state transaction fails after clips were cut and signals written; everything is undone."
+    from fireside_lab import highlights, store
+
+    def broken(con, video_row, segs):
+        raise store.StoreError("state is unavailable (injected)")
+    monkeypatch.setattr(highlights, "_write_state", broken)
+    con = store.connect()
+    with pytest.raises(store.StoreError, match="injected"):
+        highlights.detect_video(BBB, con)
+    assert store.query(con, "SELECT count(*) FROM lake.highlight_signals")[0][0] == 0
+    assert store.query(con, "SELECT count(*) FROM state.highlight_segments")[0][0] == 0
+    assert not [p for p in (data_dir / "highlights").rglob("*") if p.is_file()]
+    monkeypatch.undo()
+    assert highlights.detect_video(BBB, con)["status"] == "done"     # a retry works
