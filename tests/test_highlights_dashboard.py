@@ -62,6 +62,11 @@ def test_review_accept_and_adjust_in_browser(data_dir):
         page.get_by_text("Adjusted segment").wait_for(timeout=30_000)
         page.get_by_text("(adjusted)").first.wait_for(state="attached", timeout=30_000)
         page.screenshot(path=str(data_dir.parent / "highlights-review.png"))
+        # the evaluation tab scores the detector against the two labels just made
+        page.get_by_text("Evaluation", exact=True).first.click()
+        page.get_by_role("button", name="Evaluate against the review labels").click()
+        page.get_by_text("Evaluated 1 detector version(s) on 1 reviewed video(s).").wait_for(timeout=60_000)
+        page.screenshot(path=str(data_dir.parent / "highlights-evaluation.png"))
         errors = list(page.console_errors)
 
     con = store.connect()
@@ -72,4 +77,6 @@ def test_review_accept_and_adjust_in_browser(data_dir):
     assert abs(lab.end_s[segs.segment_id[1]] - new_end) <= 1 / 30 + 1e-6
     assert Path(lab.clip_path[segs.segment_id[1]]).exists()
     assert len(highlights.accepted_clips(con)) == 2
+    from fireside_lab import evaluation
+    assert evaluation.compare(con).tiou.tolist() == [0.3, 0.5, 0.7]
     assert errors == []
