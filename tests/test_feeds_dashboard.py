@@ -1,0 +1,38 @@
+"""The feed dashboard in headless Chromium: alice likes the lowest post of her for-you feed and it rises; a clip plays;
+no console errors. Real store, real MiniLM embeddings (sample posts), real `panel serve`, Debian's Chromium."""
+import time
+
+from browser import browser_page, panel_server
+
+
+def _for_you(page) -> list[str]:
+    cap = page.locator(".feed-list-for-you .feed-caption")
+    return [cap.nth(i).get_attribute("data-post") for i in range(cap.count())]
+
+
+def test_like_raises_post_in_for_you(data_dir, tmp_path):
+    with panel_server("dashboards/feeds.py", timeout=120) as base, browser_page() as page:
+        page.goto(f"{base}/feeds")
+        page.get_by_text("fireside-lab feeds").first.wait_for(timeout=120_000)
+        page.get_by_text("For you", exact=True).first.click()
+        page.locator(".feed-list-for-you .feed-caption").nth(9).wait_for(timeout=60_000)
+        before = _for_you(page)
+        assert len(before) == 10 and len(set(before)) == 10
+        target = before[-1]
+        card = page.locator(".feed-list-for-you .feed-card").filter(has=page.locator(f"[data-post='{target}']"))
+        card.locator(".feed-like button").click()
+        t0 = time.time()
+        while (after := _for_you(page)) == before or len(after) != 10:
+            assert time.time() - t0 < 60, "the for-you feed was not re-ranked after the like"
+            time.sleep(0.3)
+        assert after.index(target) < before.index(target) and after[0] == target, (before, after)
+        page.get_by_text("alice liked").first.wait_for(timeout=10_000)
+        # clip playback: the player appears in the card with a <video> element
+        card = page.locator(".feed-list-for-you .feed-card").first
+        card.locator(".feed-play button").click()
+        page.locator(".feed-list-for-you video").first.wait_for(state="attached", timeout=30_000)
+        # the analytics tab shows the like
+        page.get_by_text("Analytics", exact=True).first.click()
+        page.get_by_text("Top creators").first.wait_for(timeout=30_000)
+        page.screenshot(path=str(tmp_path / "feeds-dashboard.png"), full_page=True)
+        assert page.console_errors == []
