@@ -218,3 +218,17 @@ def test_failure_while_storing_leaves_no_clips_or_signals(data_dir, monkeypatch)
     assert not [p for p in (data_dir / "highlights").rglob("*") if p.is_file()]
     monkeypatch.undo()
     assert highlights.detect_video(BBB, con)["status"] == "done"     # a retry works
+
+
+def test_container_start_offset_is_removed(data_dir, tmp_path):
+    "An MPEG-TS copy starts at 1.4 s of container time; its signals equal the mp4's (times count from the video's start)."
+    from fireside_lab import highlights
+    from fireside_lab.highlights import ffmpeg_tools
+    ts = tmp_path / "monster.ts"
+    subprocess.run([ffmpeg_tools()[0], "-v", "error", "-i", str(MONSTER), "-c", "copy", "-f", "mpegts", str(ts)], check=True)
+    info = highlights.probe(ts)
+    assert info["start_s"] > 1.0
+    a, b = highlights.signals(MONSTER), highlights.signals(ts, info=info)
+    assert len(a) == len(b)
+    assert np.allclose(a.motion, b.motion, atol=1e-6) and np.allclose(a.scene, b.scene, atol=1e-6)
+    assert np.nanmax(np.abs(a.loudness - b.loudness)) < 1.0
