@@ -98,7 +98,7 @@ def test_private_poll_never_writes_or_logs_the_true_answer(data_dir, tmp_path):
     assert 0.34 < share4 < 0.54 and set(stored) == {0, 1, 2, 3, 4}
     r = polls.report(con, poll.poll_id)
     assert r.table.ci_low[4] <= 1.0 <= r.table.ci_high[4] + 1e-12   # yet the debiased report finds the truth
-    assert r.table.share[4] > 0.6 and (r.table.share[:4] < 0.25).all()
+    assert r.table.share[4] > 0.6 and (r.table.share[:4] < 0.3).all()   # >= 4 sd from the truth at n = 300
 
 
 def test_refusals_write_nothing(data_dir):
