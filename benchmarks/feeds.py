@@ -9,7 +9,7 @@ warm; the cold start (building the index from the lake features) and the first f
 (the candidate pool) are printed separately. Baseline, measured in the same run: the same first page computed by one
 DuckDB SQL query over the state tables per request (no index, no features) — the ratio is baseline p50 / ours p50.
 
-    .venv/bin/python benchmarks/feeds.py            # full scale (about 5 minutes on 2 cores, ~6 GB RAM)
+    .venv/bin/python benchmarks/feeds.py            # full scale (10-15 minutes on 2 busy cores, ~6 GB RAM)
     .venv/bin/python benchmarks/feeds.py --scale 0.01
 """
 import argparse, os, shutil, sys, tempfile, time
@@ -123,11 +123,15 @@ BASELINE = {
         ORDER BY s DESC LIMIT 50""",
 }
 print(f"latency of one page (50 posts), {args.requests} random viewers, ms   [SYNTHETIC load, embedded store]")
-print(f"  {'feed':<10} {'page-1 p50':>10} {'p95':>8} {'page-2 p50':>11} {'p95':>8} {'SQL baseline p50':>17} {'ratio':>8}")
+print(f"  machine: {os.cpu_count()} cores, load average {os.getloadavg()[0]:.1f} at start (other processes share the cores; "
+      "CPU time per request is printed too)")
+print(f"  {'feed':<10} {'page-1 p50':>10} {'p95':>8} {'page-2 p50':>11} {'p95':>8} {'CPU p50':>8} {'p95':>7} {'SQL baseline p50':>17} {'ratio':>8}")
 for kind in feeds.FEEDS:
-    t1, t2, cursors = [], [], []
+    t1, t2, c1, cursors = [], [], [], []
     for u in users:
-        t = time.perf_counter(); pg = feeds.feed(con, u, kind, limit=50, now=T); t1.append(time.perf_counter() - t)
+        t, c = time.perf_counter(), time.process_time()
+        pg = feeds.feed(con, u, kind, limit=50, now=T)
+        t1.append(time.perf_counter() - t); c1.append(time.process_time() - c)
         cursors.append((u, pg.cursor))
     for u, c in cursors:
         if c is None: continue
@@ -137,8 +141,9 @@ for kind in feeds.FEEDS:
         t = time.perf_counter(); con.execute(BASELINE[kind], {"u": u, "T": T} if "$u" in BASELINE[kind] and "$T" in BASELINE[kind]
                                              else {"u": u} if "$u" in BASELINE[kind] else {"T": T} if "$T" in BASELINE[kind] else None).fetchall()
         tb.append(time.perf_counter() - t)
-    (a50, a95), (b50, b95) = pct(t1), (pct(t2) if t2 else (float("nan"),) * 2)
+    (a50, a95), (b50, b95), (p50, p95) = pct(t1), (pct(t2) if t2 else (float("nan"),) * 2), pct(c1)
     base = np.median(tb) * 1e3
-    print(f"  {kind:<10} {a50:10.1f} {a95:8.1f} {b50:11.1f} {b95:8.1f} {base:17.1f} {base / a50:7.0f}x")
+    print(f"  {kind:<10} {a50:10.1f} {a95:8.1f} {b50:11.1f} {b95:8.1f} {p50:8.1f} {p95:7.1f} {base:17.1f} {base / a50:7.0f}x")
+print(f"  load average {os.getloadavg()[0]:.1f} at the end")
 print("goal: for-you p95 < 50 ms on the embedded store")
 if not args.keep: shutil.rmtree(data_dir, ignore_errors=True)
