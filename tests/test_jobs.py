@@ -33,11 +33,18 @@ def statuses(run_id):
 
 
 def test_notebook_run_end_to_end(backend):
-    rid = jobs.submit("pipelines/examples/hello", name="pytest", n=3)
-    r = jobs.wait(rid, timeout=120)
+    rid = jobs.submit("pipelines/examples/hello", name="pytest", n=3, pause_s=0.4)
+    seen = set()
+    t0 = time.time()
+    while (r := jobs.get_run(rid))["status"] not in jobs.TERMINAL:          # progress while it runs, from the kernel and per cell
+        assert time.time() - t0 < 120
+        seen.add(r["progress_message"])
+        time.sleep(0.03)
     assert r["status"] == "succeeded", r["error"]
     assert r["outputs"] == {"greetings": 3, "last": "hello pytest #3"}
-    assert r["params"] == {"name": "pytest", "n": 3}
+    assert r["params"] == {"name": "pytest", "n": 3, "pause_s": 0.4}
+    assert any(m and m.startswith("greeting ") for m in seen), seen                          # jobs.progress() in the notebook
+    assert any(m and m.startswith("cell ") and " of " in m for m in seen), seen              # cell i of n
     nb, html = Path(r["notebook_path"]), Path(r["html_path"])
     assert nb.exists() and html.exists() and nb.parent.parent == jobs.get_settings().runs_dir
     cells = json.loads(nb.read_text())["cells"]
@@ -210,3 +217,30 @@ def test_schedule_fires_once_per_minute_with_two_workers(tmp_path):
 def test_schedule_fires_once_per_minute_with_two_workers_redis(tmp_path):
     with redis_server() as url:
         _schedule_test(tmp_path, url)
+
+
+def _cli(*args, timeout=120):
+    import subprocess
+    import sys
+    from jobs_helpers import worker_env, ROOT
+    return subprocess.run([sys.executable, "-c", "from fireside_lab.cli import main; main()", *args], cwd=ROOT,
+                          env=worker_env({"FIRESIDE_JOBS_IMPORTS": "jobs_tasks"}), capture_output=True, text=True, timeout=timeout)
+
+
+def test_cli_run_wait_presets_schedules(backend):
+    if backend[0] == "redis":
+        pytest.skip("the CLI is the same on both queues; checked once, on SQLite")
+    p = _cli("run", "pipelines/examples/hello", "-p", "n", "2", "-p", "name", "cli", "--wait")
+    assert p.returncode == 0, p.stderr
+    assert "succeeded" in p.stdout and '"last": "hello cli #2"' in p.stdout and "100%" in p.stderr   # tqdm bar on stderr
+    p = _cli("run", "pipelines/examples/hello", "-p", "n", "two")
+    assert p.returncode != 0 and "parameter 'n'" in p.stderr
+    assert _cli("preset", "save", "add-40", "test.add", "-p", "a", "40", "-p", "b", "2").returncode == 0
+    p = _cli("preset", "run", "add-40", "--wait")
+    assert p.returncode == 0 and '"total": 42' in p.stdout, p.stderr
+    assert _cli("schedule", "add", "nightly-add", "--cron", "0 22 * * 6", "--preset", "add-40").returncode == 0
+    assert _cli("schedule", "disable", "nightly-add").returncode == 0
+    p = _cli("schedule", "list")
+    assert "nightly-add" in p.stdout and "At 22:00, only on Saturday" in p.stdout and " off " in p.stdout
+    p = _cli("runs", "--task", "test.add")
+    assert p.returncode == 0 and "succeeded" in p.stdout
