@@ -1,0 +1,132 @@
+"""Markets benchmark: trades → OHLCV at six resolutions on ≥ 10 M trades, and absorbing 1,000 new trades.
+
+Data (SYNTHETIC, from real trades): the 12,477 real Binance XRP/ETH trades of data/samples/markets/XRP_ETH-trades.json.gz
+(2.5 days) replicated back to back in time — copy k shifted by k × 3 days and its ids by k × 100,000 — until there
+are at least 10 M trades (~6.6 years of XRP/ETH-like trading). Prices, amounts, sides and intra-day timing are real.
+
+Measured in one run, on the same trades:
+- project: `markets.build_candles` — all six resolutions (1m from trades, each coarser from the finer) read from and
+  written to the DuckLake store, in one transaction;
+- baseline: freqtrade's method, `trades_to_ohlcv` per timeframe (pandas `resample().ohlc()` on price, `sum` on amount,
+  `dropna`), on the trades already in memory as a DataFrame, nothing written;
+- absorbing 1,000 new trades into the 10 M store: `markets.add_trades` (anti-join insert + refresh of the touched
+  buckets at all six resolutions, one lake transaction), five successive batches.
+
+Run: `.venv/bin/python benchmarks/markets.py [--trades N]` (a temporary data dir; ~2 GB RAM).
+"""
+from __future__ import annotations
+
+import argparse
+import gc
+import os
+import shutil
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLE = ROOT / "data" / "samples" / "markets" / "XRP_ETH-trades.json.gz"
+TF_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86400}
+SHIFT_MS, ID_SHIFT = 3 * 86_400_000, 100_000
+
+
+def freqtrade_trades_to_ohlcv(df, timeframe):
+    """freqtrade's trades_to_ohlcv (freqtrade/data/converter/trade_converter.py), on a frame with a UTC `date` column."""
+    d = df.set_index("date", drop=True)
+    freq = f"{TF_SECONDS[timeframe]}s"
+    new = d["price"].resample(freq).ohlc()
+    new["volume"] = d["amount"].resample(freq).sum()
+    new["date"] = new.index
+    return new.dropna()[["date", "open", "high", "low", "close", "volume"]]
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--trades", type=int, default=10_000_000, help="at least this many synthetic trades (default 10 M)")
+    args = ap.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="fireside-bench-markets-"))
+    os.environ["FIRESIDE_DATA_DIR"] = str(tmp)
+    import duckdb
+    import numpy as np
+    import pandas as pd
+    from fireside_lab import markets, store
+    from fireside_lab.config import reset_settings
+    reset_settings()
+    try:
+        con = store.connect()
+        base = markets.read_file(SAMPLE).frame
+        base = base.assign(seq=base.id.astype("int64"))
+        copies = -(-args.trades // len(base))
+        print(f"machine: {os.cpu_count()} CPUs, duckdb {duckdb.__version__} threads={con.execute('SELECT current_setting(%s)' % repr('threads')).fetchone()[0]}, pandas {pd.__version__}")
+        print(f"data: SYNTHETIC — {len(base):,} real Binance XRP/ETH trades × {copies} copies shifted by 3 days = {len(base) * copies:,} trades")
+
+        t = time.perf_counter()
+        con.register("base", base)
+        def load(c):
+            c.execute(f"""INSERT INTO lake.trades
+                SELECT 'binance', 'XRP/ETH', (seq + k * {ID_SHIFT})::VARCHAR, timestamp_ms + k * {SHIFT_MS}, type, side, price,
+                       amount, cost, seq + k * {ID_SHIFT}
+                FROM base, range({copies}) r(k) ORDER BY k, timestamp_ms, seq""")
+        store.transaction(con, load)
+        con.unregister("base")
+        n = store.query(con, "SELECT count(*) FROM lake.trades")[0][0]
+        print(f"loaded {n:,} trades into the lake in {time.perf_counter() - t:.1f} s (setup, not timed below)")
+
+        # project: all six resolutions from the lake, written back, one transaction
+        gc.collect()
+        t = time.perf_counter()
+        counts = markets.build_candles(con=con)
+        t_project = time.perf_counter() - t
+        per_tf = counts.set_index("timeframe").candles.to_dict()
+        print(f"project build_candles (lake → 6 resolutions → lake): {t_project:.2f} s   candles: "
+              + ", ".join(f"{tf} {per_tf[tf]:,}" for tf in TF_SECONDS))
+
+        # baseline: freqtrade's pandas method, in memory
+        df = con.execute("SELECT timestamp_ms, price, amount FROM lake.trades ORDER BY timestamp_ms, seq").df()
+        gc.collect()
+        t = time.perf_counter()
+        df["date"] = pd.to_datetime(df["timestamp_ms"], unit="ms", utc=True)   # freqtrade's trades_list_to_df does this once
+        ref = {tf: freqtrade_trades_to_ohlcv(df, tf) for tf in TF_SECONDS}
+        t_pandas = time.perf_counter() - t
+        print(f"baseline pandas resample().ohlc() as freqtrade (in memory, 6 timeframes): {t_pandas:.2f} s")
+        print(f"ratio baseline / project: {t_pandas / t_project:.1f}x  (goal >= 10x)")
+
+        # same candles?
+        same = True
+        for tf in ("1h", "1d"):
+            mine = markets.candles("binance", "XRP/ETH", tf, con=con)
+            r = ref[tf].reset_index(drop=True)
+            same &= len(mine) == len(r) and bool((mine.date.to_numpy() == r.date.to_numpy()).all()) \
+                and np.array_equal(mine[["open", "high", "low", "close"]].to_numpy(), r[["open", "high", "low", "close"]].to_numpy()) \
+                and np.allclose(mine.volume.to_numpy(), r.volume.to_numpy(), rtol=1e-9)
+        print(f"project candles equal the baseline's (1h, 1d, row for row): {same}")
+        del df, ref
+        gc.collect()
+
+        # absorb 1,000 new trades, five successive batches after the last copy
+        nxt = base.assign(timestamp_ms=base.timestamp_ms + copies * SHIFT_MS, id=(base.seq + copies * ID_SHIFT).astype(str)) \
+            .drop(columns="seq")
+        times = []
+        for i in range(5):
+            batch = nxt.iloc[i * 1000:(i + 1) * 1000]
+            t = time.perf_counter()
+            added = markets.add_trades(batch, "binance", "XRP/ETH", con=con)
+            times.append(time.perf_counter() - t)
+            assert added == 1000
+        again_t = time.perf_counter()
+        again = markets.add_trades(nxt.iloc[4000:5000], "binance", "XRP/ETH", con=con)
+        again_t = time.perf_counter() - again_t
+        print("absorb 1,000 new trades into the store (insert + refresh of touched buckets, 6 resolutions): "
+              + ", ".join(f"{x * 1000:.0f}" for x in times) + f" ms; median {statistics.median(times) * 1000:.0f} ms (goal < 200 ms)")
+        print(f"re-adding the last 1,000: {again} new, {again_t * 1000:.0f} ms")
+        check = markets.candles("binance", "XRP/ETH", "1d", con=con)
+        print(f"store after absorbing: {store.query(con, 'SELECT count(*) FROM lake.trades')[0][0]:,} trades; "
+              f"latest 1d candle has {int(check.trades.iloc[-1])} trades")
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    sys.exit(main())
