@@ -1,7 +1,7 @@
 """Highlight analysis speed against ffmpeg's decode-only speed of the same files, measured in the same run.
 
 The physical limit of a one-decode analysis is decoding itself (`ffmpeg -i f -f null -`). For every bundled clip this
-prints decode-only and analysis speed (× real time: seconds of video per second of wall time, best of N runs) and
+prints decode-only and analysis speed (× real time: seconds of video per second of wall time, best of N interleaved runs) and
 their ratio (goal ≥ 0.5), then the same for a three-decode baseline (loudness, scene and motion in separate ffmpeg
 runs) to show what the single pass saves, and the speed of the whole `detect` (analysis + clips + store).
 
@@ -19,11 +19,13 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 
-def best(fn, repeat):
-    times = []
+def best_interleaved(fns, repeat):
+    "Best-of-`repeat` wall time of each function, the runs interleaved so that load from other processes hits all alike."
+    times = [[] for _ in fns]
     for _ in range(repeat):
-        t0 = time.perf_counter(); fn(); times.append(time.perf_counter() - t0)
-    return min(times)
+        for i, fn in enumerate(fns):
+            t0 = time.perf_counter(); fn(); times[i].append(time.perf_counter() - t0)
+    return [min(t) for t in times]
 
 
 def main():
@@ -55,9 +57,9 @@ def main():
     for f in files:
         info = highlights.probe(f)
         d = info["duration_s"]
-        t_dec = best(lambda: decode(f), a.repeat)
-        t_ana = best(lambda: highlights.signals(f, s.window_s, s.analysis_width, info=info), a.repeat)
-        t_3 = best(lambda: three_decodes(f, info), a.repeat)
+        t_dec, t_ana, t_3 = best_interleaved([lambda: decode(f),
+                                              lambda: highlights.signals(f, s.window_s, s.analysis_width, info=info),
+                                              lambda: three_decodes(f, info)], a.repeat)
         for k, v in dict(dur=d, dec=t_dec, ana=t_ana, three=t_3).items(): tot[k] += v
         print(f"{f.name:18} {d:6.2f} {d / t_dec:11.1f} {d / t_ana:13.1f} {t_dec / t_ana:6.2f} {d / t_3:13.1f} {t_dec / t_3:6.2f}")
     print(f"{'all':18} {tot['dur']:6.2f} {tot['dur'] / tot['dec']:11.1f} {tot['dur'] / tot['ana']:13.1f} "
