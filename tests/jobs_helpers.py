@@ -23,11 +23,11 @@ def worker_env(extra: dict | None = None) -> dict:
 class Worker:
     """A `fireside-lab worker` process in its own session (so the test can kill it and its children together)."""
 
-    def __init__(self, workers: int = 1, queue: str = "cpu", env: dict | None = None, log: Path | None = None):
+    def __init__(self, workers: int = 1, queue: str = "cpu", env: dict | None = None, log: Path | None = None, args=()):
         self.log = log or Path(tempfile.mkstemp(prefix="fireside-worker-", suffix=".log")[1])
         self._f = open(self.log, "w")
         cmd = [sys.executable, "-c", "from fireside_lab.cli import main; main()", "worker", "--queue", queue,
-               "--workers", str(workers), "--import", "jobs_tasks"]
+               "--workers", str(workers), "--import", "jobs_tasks", *args]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, env=worker_env(env), stdout=self._f, stderr=subprocess.STDOUT,
                                      start_new_session=True)
 

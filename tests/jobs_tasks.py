@@ -66,3 +66,9 @@ def total(y: list[int], square: int, cube: int):
 
 
 jobs.chain("test.chain", ["test.source", ["test.square", "test.cube"], "test.total"])
+
+
+@jobs.task(name="test.where", queue="gpu")
+def where():
+    "Report which process ran this gpu-queue task and which devices it saw."
+    return {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}

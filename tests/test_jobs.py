@@ -244,3 +244,20 @@ def test_cli_run_wait_presets_schedules(backend):
     assert "nightly-add" in p.stdout and "At 22:00, only on Saturday" in p.stdout and " off " in p.stdout
     p = _cli("runs", "--task", "test.add")
     assert p.returncode == 0 and "succeeded" in p.stdout
+
+
+def test_gpu_queue_falls_back_to_cpu_worker_without_cuda(tmp_path):
+    if jobs._cuda_devices():
+        pytest.skip("this machine has CUDA: gpu work goes to gpu workers")
+    with data_env(tmp_path):
+        rid = jobs.submit("test.where")
+        assert jobs.get_run(rid)["queue"] == "gpu"
+        w = Worker(1, args=["--gpu-fallback"]).wait_up()
+        try:
+            r = jobs.wait(rid, timeout=90)
+            ws = jobs.workers()
+        finally:
+            w.stop()
+        assert r["status"] == "succeeded" and r["outputs"]["pid"] != w.pid
+        assert "no CUDA device: this cpu worker also takes gpu-queue work" in w.log.read_text()
+        assert set(ws["queue"]) == {"cpu", "gpu"} and "gpu work on CPU (no CUDA)" in set(ws["note"])
