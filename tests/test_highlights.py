@@ -170,12 +170,12 @@ def test_pipelines_through_jobs_with_a_real_worker(data_dir):
     w = Worker(1)
     try:
         w.wait_up()
-        rid = jobs.submit("pipelines/detect_highlights", videos=[str(MONSTER)], top_k=2)
+        rid = jobs.submit("pipelines/detect_highlights", videos=[str(MONSTER)], top_k=2, weight_loudness=0.5)
         r = jobs.wait(rid, timeout=240)
         assert r["status"] == "succeeded", r["error"]
         assert r["progress"] == 1 and r["outputs"]["done"] == 1 and r["outputs"]["segments"] >= 1
         ver = r["outputs"]["detector_version"]
-        assert ver == highlights.detector_version(highlights.load_settings(top_k=2))
+        assert ver == highlights.detector_version(highlights.load_settings(top_k=2, weight_loudness=0.5))
         con = store.connect()
         segs = highlights.video_segments(con, r["outputs"]["video_ids"][0], ver)
         highlights.label(con, segs.segment_id[0], "adjust", "bo", start_s=segs.start_s[0] + 0.1, end_s=segs.end_s[0])
