@@ -181,6 +181,28 @@ def test_sigkill_worker_interrupts_and_requeues(tmp_path):
     _kill_test(tmp_path)
 
 
+def test_sigterm_worker_requeues_at_once(tmp_path):
+    with data_env(tmp_path):
+        w = Worker(1).wait_up()
+        marker = tmp_path / "started"
+        rid = jobs.submit("test.sleep", seconds=2, marker=str(marker))
+        t0 = time.time()
+        while not marker.exists():
+            assert time.time() - t0 < 60, w.log.read_text()
+            time.sleep(0.05)
+        os.kill(w.pid, signal.SIGTERM)                   # huey stops its workers now: the task is interrupted
+        w.proc.wait(timeout=30)
+        w.stop()
+        assert jobs.get_run(rid)["status"] == "queued"   # re-queued by the worker itself, not left running
+        w2 = Worker(1).wait_up()
+        try:
+            r = jobs.wait(rid, timeout=60)
+        finally:
+            w2.stop()
+        assert r["status"] == "succeeded"
+        assert statuses(rid) == ["queued", "running", "interrupted", "queued", "running", "succeeded"]
+
+
 def test_sigkill_worker_interrupts_and_requeues_redis(tmp_path):
     with redis_server() as url:
         _kill_test(tmp_path, url)
@@ -192,10 +214,10 @@ def _schedule_test(tmp, queue_url=None):
     with data_env(tmp, queue_url, FIRESIDE_JOBS_CLOCK=f"{start},60", FIRESIDE_JOBS_HEARTBEAT_S="0.5"):
         jobs.schedule_add("each-minute", "* * * * *", "test.add", {"a": 40, "b": 2})
         with workers(2) as ws:
-            time.sleep(5)
+            time.sleep(4.5)
             jobs.set_enabled("each-minute", False)
             t_off = jobs.clock()
-            time.sleep(3)
+            time.sleep(2)
             fired = jobs.runs(limit=1000).query("schedule == 'each-minute'")
             fires = jobs._sq(jobs._con(), "SELECT due_at, run_id FROM state.schedule_fires WHERE schedule = 'each-minute' ORDER BY due_at")
             assert len({w.pid for w in ws}) == 2 and all(w.proc.poll() is None for w in ws)
