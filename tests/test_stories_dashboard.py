@@ -1,0 +1,37 @@
+"""The stories dashboard in a real browser: `panel serve dashboards/stories.py`, headless Debian Chromium (Playwright).
+The running summary and the suggestion shown are written by the real SmolLM2 model (one scene, a few tokens)."""
+from pathlib import Path
+
+import pytest
+
+from browser import browser_page, panel_server
+
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "data" / "samples" / "stories"
+
+
+@pytest.fixture(autouse=True)
+def offline(monkeypatch):
+    monkeypatch.setenv("HF_HUB_OFFLINE", "1")
+
+
+def test_dashboard_shows_the_macbeth_summary_and_a_suggestion(data_dir, tmp_path):
+    from fireside_lab import store, stories
+    con = store.connect()
+    stories.import_story(con, SAMPLES / "macbeth.xml")
+    stories.summarize(con, ["macbeth"], scenes=["act1-scene1"], batch_size=12, max_new_tokens=6)
+    sid = stories.suggest(con, "macbeth", "scene", max_new_tokens=8, context_entries=2)
+    sm = stories.summaries(con).set_index("story_id").loc["macbeth"]
+    sug = stories.suggestions(con, "macbeth").set_index("id").loc[sid]
+    assert sug.status == "complete" and sug.text.strip()
+    total = sm.entries_total
+    with panel_server(ROOT / "dashboards" / "stories.py") as base, browser_page() as page:
+        page.goto(f"{base}/stories")
+        page.wait_for_selector("text=The Tragedy of Macbeth", timeout=60_000)
+        body = page.inner_text("body")
+        assert f"12/{total} entries summarised" in body
+        assert " ".join(sm.running_summary.split())[:40] in " ".join(body.split())
+        page.wait_for_selector("text=complete", timeout=30_000)
+        assert " ".join(sug.text.split())[:20] in " ".join(page.inner_text("body").split())
+        page.screenshot(path=str(tmp_path / "stories.png"), full_page=True)
+        assert page.console_errors == []
