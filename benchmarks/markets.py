@@ -59,6 +59,7 @@ def main():
         base = markets.read_file(SAMPLE).frame
         base = base.assign(seq=base.id.astype("int64"))
         copies = -(-args.trades // len(base))
+        print(f"load average at start: {os.getloadavg()[0]:.1f} (shared machine; figures scale with it)")
         print(f"machine: {os.cpu_count()} CPUs, duckdb {duckdb.__version__} threads={con.execute('SELECT current_setting(%s)' % repr('threads')).fetchone()[0]}, pandas {pd.__version__}")
         print(f"data: SYNTHETIC — {len(base):,} real Binance XRP/ETH trades × {copies} copies shifted by 3 days = {len(base) * copies:,} trades")
 
@@ -124,6 +125,7 @@ def main():
         check = markets.candles("binance", "XRP/ETH", "1d", con=con)
         print(f"store after absorbing: {store.query(con, 'SELECT count(*) FROM lake.trades')[0][0]:,} trades; "
               f"latest 1d candle has {int(check.trades.iloc[-1])} trades")
+        print(f"load average at end: {os.getloadavg()[0]:.1f}")
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
 
