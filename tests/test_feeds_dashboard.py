@@ -31,6 +31,7 @@ def test_like_raises_post_in_for_you(data_dir, tmp_path):
         card = page.locator(".feed-list-for-you .feed-card").first
         card.locator(".feed-play button").click()
         page.locator(".feed-list-for-you video").first.wait_for(state="attached", timeout=30_000)
+        page.screenshot(path=str(tmp_path / "feeds-for-you.png"), full_page=True)
         # the analytics tab shows the like
         page.get_by_text("Analytics", exact=True).first.click()
         page.get_by_text("Top creators").first.wait_for(timeout=30_000)
