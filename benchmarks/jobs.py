@@ -131,4 +131,4 @@ def throughput(n: int):
 if __name__ == "__main__":
     notebook_overhead(2 if QUICK else 5)
     latency(10 if QUICK else 40)
-    throughput(200 if QUICK else 1000)
+    throughput(200 if QUICK else 400)

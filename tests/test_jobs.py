@@ -125,6 +125,17 @@ def test_cancel_running(backend):
     queued = jobs.submit("test.sleep", seconds=30)
     # a queued (or just started) run is cancelled too
     assert jobs.wait(jobs.cancel(queued)["run_id"], timeout=20)["status"] == "cancelled"
+    # a running notebook: its kernel is killed, the partial notebook kept with the cell that was running
+    nb = jobs.submit("pipelines/examples/slow", seconds=60)
+    t0 = time.time()
+    while (jobs.get_run(nb)["progress_message"] or "") != "sleeping":
+        assert time.time() - t0 < 60
+        time.sleep(0.05)
+    jobs.cancel(nb)
+    r = jobs.wait(nb, timeout=30)
+    assert (r["status"], r["cause"]) == ("cancelled", "cancelled")
+    cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
+    assert "time.sleep" in "".join(cells[r["failed_cell"]]["source"]) and Path(r["html_path"]).exists()
 
 
 def test_chain_fan_out_fan_in(backend):
