@@ -27,11 +27,10 @@ def test_dashboard_shows_the_macbeth_summary_and_a_suggestion(data_dir, tmp_path
     total = sm.entries_total
     with panel_server(ROOT / "dashboards" / "stories.py") as base, browser_page() as page:
         page.goto(f"{base}/stories")
-        page.wait_for_selector("text=The Tragedy of Macbeth", timeout=60_000)
-        body = page.inner_text("body")
-        assert f"12/{total} entries summarised" in body
-        assert " ".join(sm.running_summary.split())[:40] in " ".join(body.split())
-        page.wait_for_selector("text=complete", timeout=30_000)
-        assert " ".join(sug.text.split())[:20] in " ".join(page.inner_text("body").split())
+        page.get_by_text("The Tragedy of Macbeth").first.wait_for(timeout=60_000)
+        page.get_by_text(f"12/{total} entries summarised").first.wait_for(state="attached", timeout=30_000)
+        page.get_by_text(" ".join(sm.running_summary.split())[:40]).first.wait_for(state="attached", timeout=30_000)
+        page.locator("table").filter(has_text="complete").first.wait_for(state="attached", timeout=30_000)
+        page.get_by_text(" ".join(sug.text.split())[:20]).first.wait_for(state="attached", timeout=30_000)
         page.screenshot(path=str(tmp_path / "stories.png"), full_page=True)
         assert page.console_errors == []
