@@ -46,8 +46,7 @@ def main():
     print(f"model {a.model} on {lm.device}, loaded in {time.perf_counter() - t0:.1f} s; torch threads {torch.get_num_threads()}, "
           f"cpus {os.cpu_count()}, load average {os.getloadavg()[0]:.1f}")
     generation.generate(prompts[:2], 4, lm, system=system)            # warm-up
-    n_in = [len(lm.tokenizer.apply_chat_template([{"role": "system", "content": system}, {"role": "user", "content": p}],
-                                                 add_generation_prompt=True)) for p in prompts]
+    n_in = [generation.chat_inputs(lm, [p], system)["input_ids"].shape[1] for p in prompts]
     print(f"{len(prompts)} prompts (Macbeth speeches 1-{len(prompts)}), prompt length {min(n_in)}-{max(n_in)} tokens "
           f"(mean {sum(n_in) / len(n_in):.0f}), max_new_tokens {a.max_new_tokens}, greedy")
 
@@ -93,6 +92,7 @@ def main():
     print(f"summarise {first['entries']} entries of {sid!r} (first run): {t_first:7.2f} s, {first['model_calls']} model calls")
     print(f"incremental re-run, nothing new: median {t_re * 1000:7.1f} ms of 5 (min {min(times) * 1000:.1f} ms), 0 model calls; "
           f"{t_first / t_re:.0f}x cheaper than the first run (goal < 1 s)")
+    print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: absolute figures vary with it, the ratios less)")
     t0 = time.perf_counter()
     allrep = stories.summarize(con, [sid, "macbeth"], model=a.model, scenes=["sc-1", "sc-2"])
     print(f"incremental re-run over 2 stories ({len(stories.entries(con, 'macbeth'))} + 8 entries in the lake), nothing new "
