@@ -65,10 +65,12 @@ sync-check: install  ## the library is what nbdev_export makes of the notebooks,
 	  echo "fireside_lab/ or nbs/ is out of sync: run 'make export' and commit the result"; exit 1
 	fi
 
+# Each notebook runs in its own throw-away data dir (notebooks run two at a time must not share a store).
 nbtest: install sysdeps  ## the unit tests in the notebooks
-	export FIRESIDE_DATA_DIR=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX)
-	$(VENV)/bin/nbdev_test --n_workers 2 --timing
-	rm -rf "$$FIRESIDE_DATA_DIR"
+	ls nbs/*.ipynb | xargs -P 2 -I{} sh -c 'd=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX); t0=$$(date +%s); \
+	  if FIRESIDE_DATA_DIR=$$d $(VENV)/bin/nbdev_test --path {} >$$d.log 2>&1; then echo "ok   {} $$(( $$(date +%s) - t0 )) s"; rc=0; \
+	  else echo "FAIL {}"; cat $$d.log; rc=1; fi; rm -rf $$d $$d.log; exit $$rc' \
+	  || { echo "nbdev_test failed on the notebooks marked FAIL above"; exit 1; }
 
 pytest: install sysdeps  ## integration and end-to-end tests
 	$(PY) -m pytest tests $(PYTEST_ARGS)

@@ -274,6 +274,8 @@ def create_poll(con,                               # store connection (`store.co
     return poll
 
 def _poll_of(row) -> Poll:
+    # DuckDB → pandas gives NaN/NaT for SQL NULL (pandas 3 string columns too): normalise to None first
+    row = tuple(None if not isinstance(v, (str, bytes, list, tuple)) and pd.isna(v) else v for v in row)
     (pid, q, opts, kind, privacy, p, eps, change, voters, o, c, closed, creator, created) = row
     if p is not None and eps is None: eps = math.inf
     return Poll(pid, q, tuple(json.loads(opts)), kind, privacy, p, eps, bool(change),
