@@ -5,8 +5,9 @@ post embeddings are RANDOM unit vectors (384-d), not MiniLM outputs — ranking 
 Everything is bulk-loaded through DuckDB (INSERT … SELECT from `range`, Arrow for the embeddings), never row by row.
 
 Measured: p50/p95 of a first page and of a second page (cursor) per feed, for random viewers, with the feed index
-warm; the cold start (building the index from the lake features) and the first for-you request of a ranking minute
-(the candidate pool) are printed separately. Baseline, measured in the same run: the same first page computed by one
+warm; the cold start (building the index from the lake features) and the first for-you request (which builds the
+candidate pool, rebuilt every FIRESIDE_FEEDS_POOL_CLOCK_S) are printed separately. Rows marked * commit one engagement
+event before each request, so every request re-ranks. Baseline, measured in the same run: the same first page computed by one
 DuckDB SQL query over the state tables per request (no index, no features) — the ratio is baseline p50 / ours p50.
 
     .venv/bin/python benchmarks/feeds.py            # full scale (10-15 minutes on 2 busy cores, ~6 GB RAM)
@@ -100,7 +101,7 @@ users = [f"u{i}" for i in np.random.default_rng(1).integers(0, N_USERS, args.req
 print("feed index")
 feeds.reset_index()
 timed("cold start (posts, lake features, embeddings)", lambda: feeds._index(con).sync(con))
-timed("first for-you of a ranking minute (pool)", lambda: feeds.feed(con, users[0], "for-you", now=T))
+timed("first for-you (builds the candidate pool)", lambda: feeds.feed(con, users[0], "for-you", now=T))
 
 
 def pct(xs): return np.percentile(np.array(xs) * 1e3, [50, 95])
