@@ -260,9 +260,13 @@ def _cli(*args, timeout=120):
                           env=worker_env({"FIRESIDE_JOBS_IMPORTS": "jobs_tasks"}), capture_output=True, text=True, timeout=timeout)
 
 
-def test_cli_run_wait_presets_schedules(backend):
-    if backend[0] == "redis":
-        pytest.skip("the CLI is the same on both queues; checked once, on SQLite")
+def test_cli_run_wait_presets_schedules(tmp_path):
+    "The CLI verbs against a real worker (the CLI is the same on both queues: checked on SQLite)."
+    with data_env(tmp_path), workers(1):
+        _cli_checks()
+
+
+def _cli_checks():
     p = _cli("run", "pipelines/examples/hello", "-p", "n", "2", "-p", "name", "cli", "--wait")
     assert p.returncode == 0, p.stderr
     assert "succeeded" in p.stdout and '"last": "hello cli #2"' in p.stdout and "100%" in p.stderr   # tqdm bar on stderr
