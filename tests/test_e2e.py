@@ -77,19 +77,21 @@ def test_make_run_end_to_end(tmp_path):
         with browser_page() as page:
             def visit(slug, *texts, wait_ms=1500):
                 page.goto(f"{base}/{slug}")
-                for t in texts:
-                    page.get_by_text(t, exact=False).first.wait_for(timeout=60000)
+                for t in texts:  # the first *visible* match (a hidden <option> of a filter may match first)
+                    page.get_by_text(t, exact=False).locator("visible=true").first.wait_for(timeout=60000)
                 page.wait_for_timeout(wait_ms)
                 page.screenshot(path=str(shots / f"{slug or 'index'}.png"))
             visit("", "fireside-lab", "Jobs", "Polls", "Markets", "Feeds")
             visit("jobs", "pipelines/summarize_stories", "succeeded")
             visit("polls", "anes96-pid")
             page.goto(f"{base}/polls?poll=anes96-pid")
-            page.get_by_text("944", exact=False).first.wait_for(timeout=60000)
+            page.get_by_text("944", exact=False).locator("visible=true").first.wait_for(timeout=60000)
             page.wait_for_timeout(1500)
             page.screenshot(path=str(shots / "polls-report.png"))
             visit("markets", "XRP/ETH")
-            visit("highlights", "bigbuckbunny", "segment")
+            visit("highlights", "start_s", "pending")          # the selected clip's detected segments, awaiting review
+            clips = page.locator("select option").all_inner_texts()
+            assert any(c.startswith("bigbuckbunny") and "segment" in c and not c.startswith("bigbuckbunny — 0") for c in clips), clips
             visit("feeds", "For you")
             visit("stories", "Macbeth", summary[:30])
             assert page.console_errors == []
