@@ -591,13 +591,19 @@ class _Watchdog(threading.Thread):
                     con = con or _con()
                     if self.cause is None and _sq(con, "SELECT cancel_requested FROM state.runs WHERE run_id = ?", [self.run_id])[0][0]:
                         self.cause = "cancelled"; self.on_stop("cancelled"); continue
+                    # one row holds both: the notebook's own progress (jobs.progress) and which cell is running,
+                    # so a reader never misses either ("greeting 2 of 3 · cell 3 of 4")
+                    changed = False
                     if (cp := _CURRENT.get("cell_progress")) and cp != getattr(self, "_cell", None):
-                        self._cell = cp
-                        _set_progress(self.run_id, cp[0], cp[1], force=True)
+                        self._cell, changed = cp, True
                     if self.run_dir is not None and (p := self.run_dir / "progress.json").exists() and p.stat().st_mtime > self._seen:
-                        self._seen = p.stat().st_mtime
-                        d = json.loads(p.read_text())
-                        _set_progress(self.run_id, d["fraction"], d["message"], force=True)
+                        self._seen, changed = p.stat().st_mtime, True
+                        self._nb = json.loads(p.read_text())
+                    if changed:
+                        cell, nb = getattr(self, "_cell", None), getattr(self, "_nb", None)
+                        fraction = nb["fraction"] if nb else cell[0]
+                        message = " · ".join(m for m in ((nb or {}).get("message"), cell and cell[1]) if m)
+                        _set_progress(self.run_id, fraction, message, force=True)
             except Exception:
                 log.exception("watchdog of run %s", self.run_id)
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import os
 import signal
 import time
@@ -44,7 +45,7 @@ def test_notebook_run_end_to_end(backend):
     assert r["outputs"] == {"greetings": 3, "last": "hello pytest #3"}
     assert r["params"] == {"name": "pytest", "n": 3, "pause_s": 0.4}
     assert any(m and m.startswith("greeting ") for m in seen), seen                          # jobs.progress() in the notebook
-    assert any(m and m.startswith("cell ") and " of " in m for m in seen), seen              # cell i of n
+    assert any(m and re.search(r"\bcell \d+ of \d+", m) for m in seen), seen                  # cell i of n
     nb, html = Path(r["notebook_path"]), Path(r["html_path"])
     assert nb.exists() and html.exists() and nb.parent.parent == jobs.get_settings().runs_dir
     cells = json.loads(nb.read_text())["cells"]
@@ -128,7 +129,7 @@ def test_cancel_running(backend):
     # a running notebook: its kernel is killed, the partial notebook kept with the cell that was running
     nb = jobs.submit("pipelines/examples/slow", seconds=60)
     t0 = time.time()
-    while (jobs.get_run(nb)["progress_message"] or "") != "sleeping":
+    while not (jobs.get_run(nb)["progress_message"] or "").startswith("sleeping"):
         assert time.time() - t0 < 60
         time.sleep(0.05)
     jobs.cancel(nb)
