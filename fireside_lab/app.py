@@ -84,16 +84,14 @@ def _seed_steps(con, samples: Path):
     def stories_():
         from fireside_lab import stories
         files = sorted((samples / "stories").glob("*.xml")) + sorted((samples / "stories").glob("*.json"))
-        return [f"{r.story_id}: +{r.entries_added} entries" if hasattr(r, "entries_added") else str(r)
-                for r in (stories.import_story(con, f) for f in files)]
+        return [f"{r.story_id}: +{r.entries_added} entries" for r in (stories.import_story(con, f) for f in files)]
     def markets_():
         from fireside_lab import markets
         m = samples / "markets"
-        trades = [p for p in [m / "XRP_ETH-trades.json.gz"] if p.exists()]
-        out = markets.import_files(trades, exchange="binance", symbol="XRP/ETH", con=con) if trades else None
-        candles = sorted(m.glob("*_BTC-5m.feather"))
-        out2 = markets.import_files(candles, exchange="binance", con=con) if candles else None
-        return f"{0 if out is None else len(out)} trade file(s), {0 if out2 is None else len(out2)} candle file(s)"
+        trades, candles = [p for p in [m / "XRP_ETH-trades.json.gz"] if p.exists()], sorted(m.glob("*_BTC-5m.feather"))
+        if trades: markets.import_files(trades, exchange="binance", symbol="XRP/ETH", con=con)
+        if candles: markets.import_files(candles, exchange="binance", con=con)
+        return f"{len(trades)} trade file(s), {len(candles)} candle file(s)"
     def polls_():
         from fireside_lab import polls
         return polls.import_anes96(con)
@@ -139,7 +137,8 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen:
     exe = Path(sys.executable).parent / "fireside-lab"
     cmd = [str(exe)] if exe.exists() else [sys.executable, "-m", "fireside_lab.cli"]
     log.parent.mkdir(parents=True, exist_ok=True)
-    return subprocess.Popen(cmd + args, stdout=open(log, "ab"), stderr=subprocess.STDOUT, start_new_session=True)
+    with open(log, "ab") as out:        # the child keeps its own copy of the file descriptor
+        return subprocess.Popen(cmd + args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
 def _stop(procs: list[subprocess.Popen], timeout: float = 30):
     "SIGTERM each child's process group, wait, then SIGKILL what is left."
@@ -168,9 +167,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
     if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched, con=con))}")
     logs = s.data_dir / "logs"
     procs = []
-    stopping = []
-    def _terminate(signum, frame):
-        stopping.append(signum); raise KeyboardInterrupt
+    def _terminate(signum, frame): raise KeyboardInterrupt
     old = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         gpu = _cuda()
@@ -188,8 +185,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
             try: urllib.request.urlopen(base + "/liveness", timeout=2); break
             except Exception: time.sleep(0.2)
         echo(f"fireside-lab is up: {base}/")
-        from fireside_lab.app import dashboards as _d
-        for slug, (title, _) in _d().items(): echo(f"  {title:12} {base}/{slug}")
+        for slug, (title, _) in dashboards().items(): echo(f"  {title:12} {base}/{slug}")
         echo(f"  liveness     {base}/liveness\nPress Ctrl-C to stop.")
         while all(p.poll() is None for p in procs): time.sleep(0.5)
         echo("a child process exited; stopping")
