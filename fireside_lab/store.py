@@ -5,7 +5,7 @@
 # %% ../nbs/01_store.ipynb #9cff6d30
 from __future__ import annotations
 
-import fcntl, importlib, importlib.util, os, random, re, sqlite3, threading, time, weakref
+import fcntl, importlib, importlib.util, logging, os, random, re, sqlite3, subprocess, sys, threading, time, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,10 +16,13 @@ import duckdb
 
 from .config import Settings, SettingsError, get_settings
 
+log = logging.getLogger(__name__)
+
 # %% auto #0
-__all__ = ['MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry', 'transaction',
-           'execute', 'query', 'query_df', 'Layout', 'layout', 'settings_of', 'connect', 'lake_snapshot_id',
-           'Migration', 'migration', 'load_modules', 'upgrade', 'ensure_migrated', 'migration_status']
+__all__ = ['log', 'MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry',
+           'transaction', 'execute', 'query', 'query_df', 'Layout', 'layout', 'hold_open', 'keeper_pids', 'settings_of',
+           'connect', 'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade', 'ensure_migrated',
+           'migration_status']
 
 # %% ../nbs/01_store.ipynb #1f558581
 _EXTENSION_PACKAGES = {"sqlite_scanner": "duckdb_extension_sqlite_scanner", "ducklake": "duckdb_extension_ducklake",
@@ -118,6 +121,48 @@ def layout(s: Settings) -> Layout:
     data = s.lake_data_path or str(s.lake_dir / "data") + "/"
     return Layout(st[0], st[1], lk, data, eng)
 
+# %% ../nbs/01_store.ipynb #b5df52e5
+_KEEPER_SRC = r"""
+import signal, sqlite3, sys
+signal.signal(signal.SIGINT, signal.SIG_IGN)      # a Ctrl-C to the terminal is for the parent; EOF ends us
+held = {}
+for line in sys.stdin:
+    path = line.rstrip("\n")
+    if path in held: continue
+    try:
+        c = sqlite3.connect(path, timeout=30)
+        c.execute("SELECT count(*) FROM sqlite_master").fetchall()   # opens the WAL index; no transaction stays open
+        held[path] = c
+    except sqlite3.Error as e:
+        print(f"fireside-lab store keeper: cannot hold {path}: {e}", file=sys.stderr, flush=True)
+"""
+_KEEPER: dict[str, object] = {"proc": None, "paths": set()}
+_KEEPER_LOCK = threading.Lock()
+
+def hold_open(path: str) -> int | None:
+    """Have this process's keeper (a child process) hold the SQLite file `path` open; starts it on first use and again if
+    it died. Returns the keeper's pid, or None if it cannot be started (the store then works as before, only slower)."""
+    with _KEEPER_LOCK:
+        p = _KEEPER["proc"]
+        if p is None or p.poll() is not None:
+            try:
+                p = subprocess.Popen([sys.executable, "-I", "-S", "-c", _KEEPER_SRC], stdin=subprocess.PIPE,
+                                     stdout=subprocess.DEVNULL, text=True, close_fds=True)
+            except OSError as e:
+                log.warning("store keeper not started (%s): every commit will reopen the SQLite files", e)
+                return None
+            _KEEPER.update(proc=p, paths=set())
+        if path not in _KEEPER["paths"]:
+            try: p.stdin.write(path + "\n"); p.stdin.flush()
+            except (BrokenPipeError, OSError): return None
+            _KEEPER["paths"].add(path)
+        return p.pid
+
+def keeper_pids() -> set[int]:
+    "Pids of this process's store keeper (a child process to leave alone when killing children), empty if none runs."
+    p = _KEEPER["proc"]
+    return {p.pid} if p is not None and p.poll() is None else set()
+
 # %% ../nbs/01_store.ipynb #1a4e3761
 _WAL_DONE: set[str] = set()
 
@@ -162,12 +207,14 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> duckdb
         _init_sqlite(lay.state_target)
         # SQLite's busy handler waits for a competing writer (default 0 = fail at once); our retry covers the rest
         _attach(con, f"ATTACH '{lay.state_target}' AS state (TYPE sqlite, BUSY_TIMEOUT 5000)", "FIRESIDE_STATE_URL", lay.state_target)
+        if s.store_keeper: hold_open(lay.state_target)
     else:
         _attach(con, f"ATTACH '{lay.state_target}' AS state (TYPE postgres)", "FIRESIDE_STATE_URL", lay.state_target)
     if lay.lake_catalog_engine == "sqlite":
         _init_sqlite(lay.lake_catalog.split(":", 2)[2])
         Path(lay.lake_data_path).mkdir(parents=True, exist_ok=True)
     _attach(con, f"ATTACH '{lay.lake_catalog}' AS lake (DATA_PATH '{lay.lake_data_path}')", "FIRESIDE_LAKE_CATALOG_URL", lay.lake_catalog)
+    if lay.lake_catalog_engine == "sqlite" and s.store_keeper: hold_open(lay.lake_catalog.split(":", 2)[2])
     con.execute("USE memory")
     _SETTINGS_OF[con] = s
     if migrate: ensure_migrated(con, s)
