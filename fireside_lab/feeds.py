@@ -102,25 +102,6 @@ CREATE TABLE IF NOT EXISTS feed_post_stats (
 """, "feeds: caption embeddings and per-post engagement aggregates")
 
 # %% ../nbs/42_feeds.ipynb #8e13083f
-def _lit(v) -> str:
-    if v is None: return "NULL"
-    if isinstance(v, (int, np.integer)): return str(int(v))
-    if isinstance(v, (float, np.floating)): return repr(float(v))
-    return "'" + str(v).replace("'", "''") + "'"
-
-def _native(con, sql: str, params: Sequence = ()) -> list[tuple]:
-    "Run `sql` (table names unqualified, `?` parameters) inside the state engine; values come back as text."
-    lay = store.layout(store.settings_of(con))
-    if lay.state_engine == "sqlite":
-        if params:
-            ph = ", ".join("?::BIGINT" if isinstance(v, (int, np.integer)) and not isinstance(v, bool) else
-                           "?::DOUBLE" if isinstance(v, (float, np.floating)) else "?::VARCHAR" for v in params)
-            return store.query(con, f"SELECT * FROM sqlite_query('state', ?, params=row({ph}))", [sql, *params])
-        return store.query(con, "SELECT * FROM sqlite_query('state', ?)", [sql])
-    parts = sql.split("?")
-    inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
-    return store.query(con, "SELECT * FROM postgres_query('state', ?)", [inlined])
-
 def _sql(con) -> dict:
     "The few SQL spellings that differ between the state engines (SQLite JSON1 vs PostgreSQL)."
     if store.layout(store.settings_of(con)).state_engine == "sqlite":
@@ -148,7 +129,7 @@ def add_user(con: duckdb.DuckDBPyConnection,
     "Register a user (idempotent); returns its id. Raises `FeedError` for an empty or over-long id."
     if not isinstance(user_id, str) or not user_id.strip() or len(user_id) > 64:
         raise FeedError(f"user id must be a non-empty string of at most 64 characters, got {user_id!r}")
-    if _native(con, "SELECT 1 FROM feed_users WHERE user_id = ?", [user_id]): return user_id
+    if store.native_query(con, "SELECT 1 FROM feed_users WHERE user_id = ?", [user_id]): return user_id
     try:
         store.transaction(con, lambda c: c.execute("INSERT INTO state.feed_users VALUES (?, ?, ?)",
                                                    [user_id, display_name or user_id, _utc()]))
@@ -160,11 +141,11 @@ def users(con) -> pd.DataFrame:
     return store.query_df(con, "SELECT user_id, display_name, created_at FROM state.feed_users ORDER BY user_id")
 
 def _require_user(con, user_id: str):
-    if not isinstance(user_id, str) or not _native(con, "SELECT 1 FROM feed_users WHERE user_id = ?", [user_id]):
+    if not isinstance(user_id, str) or not store.native_query(con, "SELECT 1 FROM feed_users WHERE user_id = ?", [user_id]):
         raise UnknownUserError(f"unknown user {user_id!r} (register it with feeds.add_user)")
 
 def _require_post(con, post_id: str):
-    if not isinstance(post_id, str) or not _native(con, "SELECT 1 FROM posts WHERE post_id = ?", [post_id]):
+    if not isinstance(post_id, str) or not store.native_query(con, "SELECT 1 FROM posts WHERE post_id = ?", [post_id]):
         raise UnknownPostError(f"unknown post {post_id!r}")
 
 # %% ../nbs/42_feeds.ipynb #3fc8f9bd
@@ -174,7 +155,7 @@ def follow(con, follower:str,  # the viewer
     "Make `follower` follow `creator`; True if new, False if already following. Raises `UnknownUserError`, `FeedError` (self-follow)."
     _require_user(con, follower); _require_user(con, creator)
     if follower == creator: raise FeedError(f"{follower!r} cannot follow themselves")
-    if _native(con, "SELECT 1 FROM follows WHERE follower = ? AND creator = ?", [follower, creator]): return False
+    if store.native_query(con, "SELECT 1 FROM follows WHERE follower = ? AND creator = ?", [follower, creator]): return False
     try: store.transaction(con, lambda c: c.execute("INSERT INTO state.follows VALUES (?, ?, ?)", [follower, creator, _utc()]))
     except store.ConstraintError: return False
     return True
@@ -182,14 +163,14 @@ def follow(con, follower:str,  # the viewer
 def unfollow(con, follower:str, creator:str) -> bool:
     "Stop following; True if a follow was removed. Raises `UnknownUserError`."
     _require_user(con, follower); _require_user(con, creator)
-    if not _native(con, "SELECT 1 FROM follows WHERE follower = ? AND creator = ?", [follower, creator]): return False
+    if not store.native_query(con, "SELECT 1 FROM follows WHERE follower = ? AND creator = ?", [follower, creator]): return False
     store.transaction(con, lambda c: c.execute("DELETE FROM state.follows WHERE follower = ? AND creator = ?", [follower, creator]))
     return True
 
 def following(con, user_id: str) -> list[str]:
     "The creators `user_id` follows, sorted. Raises `UnknownUserError`."
     _require_user(con, user_id)
-    return sorted(r[0] for r in _native(con, "SELECT creator FROM follows WHERE follower = ?", [user_id]))
+    return sorted(r[0] for r in store.native_query(con, "SELECT creator FROM follows WHERE follower = ?", [user_id]))
 
 # %% ../nbs/42_feeds.ipynb #907a18f9
 @dataclass(frozen=True)
@@ -212,7 +193,7 @@ def _norm_tags(tags) -> list[str]:
 def preferences(con, user_id: str) -> Preferences:
     "The viewer's preferences (defaults where none are stored). Raises `UnknownUserError`."
     _require_user(con, user_id)
-    rows = _native(con, "SELECT weights, muted_creators, muted_tags FROM feed_preferences WHERE user_id = ?", [user_id])
+    rows = store.native_query(con, "SELECT weights, muted_creators, muted_tags FROM feed_preferences WHERE user_id = ?", [user_id])
     if not rows: return Preferences(dict(DEFAULT_WEIGHTS), (), ())
     w, mc, mt = (json.loads(x) for x in rows[0])
     return Preferences({**DEFAULT_WEIGHTS, **w}, tuple(mc), tuple(mt))
@@ -300,7 +281,7 @@ def _publish(con, creator, caption, tags, clip, thumbnail, segment_id=None, vide
         if p is None or not Path(p).is_file(): raise FeedError(f"{what} file not found: {p}")
         paths.append(str(Path(p).resolve()))
     post_id = _segment_post_id(segment_id) if segment_id is not None else "p-" + uuid.uuid4().hex[:16]
-    if segment_id is not None and _native(con, "SELECT 1 FROM posts WHERE segment_id = ?", [str(segment_id)]):
+    if segment_id is not None and store.native_query(con, "SELECT 1 FROM posts WHERE segment_id = ?", [str(segment_id)]):
         raise FeedError(f"segment {segment_id!r} is already published as {post_id}")
     if vec is None: vec = embed([post_text(caption, tags)])[0]
     _write_embedding(con, post_id, vec, config.get_settings().embedding_model)
@@ -326,7 +307,7 @@ def publish_accepted(con, creator:str,  # who the posts are published as
     try: from fireside_lab import highlights
     except ImportError as e: raise FeedError(f"fireside_lab.highlights is not available: {e}") from None
     _require_user(con, creator)
-    done = {r[0] for r in _native(con, "SELECT segment_id FROM posts WHERE segment_id IS NOT NULL")}
+    done = {r[0] for r in store.native_query(con, "SELECT segment_id FROM posts WHERE segment_id IS NOT NULL")}
     out = []
     for r in highlights.accepted_clips(con).to_dict("records"):
         if str(r["segment_id"]) in done: continue
@@ -337,7 +318,7 @@ def publish_accepted(con, creator:str,  # who the posts are published as
 
 # %% ../nbs/42_feeds.ipynb #b4534cd7
 def _rate_check(con, user_id: str, now: datetime, s: FeedSettings):
-    rows = _native(con, "SELECT \"at\" FROM engagement WHERE user_id = ? ORDER BY seq DESC LIMIT ?", [user_id, s.rate_limit_events])
+    rows = store.native_query(con, "SELECT \"at\" FROM engagement WHERE user_id = ? ORDER BY seq DESC LIMIT ?", [user_id, s.rate_limit_events])
     if len(rows) < s.rate_limit_events: return
     oldest = _parse_ts(rows[-1][0])
     wait = s.rate_limit_window_s - (now - oldest).total_seconds()
@@ -367,7 +348,7 @@ def engage(con: duckdb.DuckDBPyConnection,
 # %% ../nbs/42_feeds.ipynb #b5aec484
 def refresh_features(con) -> dict:
     "Rebuild `lake.feed_post_stats` from `state.engagement`; returns {'through_seq', 'posts', 'snapshot_id'}."
-    S = int((_native(con, "SELECT max(seq) FROM engagement")[0][0]) or 0)
+    S = int((store.native_query(con, "SELECT max(seq) FROM engagement")[0][0]) or 0)
     def w(c):
         c.execute("DELETE FROM lake.feed_post_stats")
         c.execute(f"""INSERT INTO lake.feed_post_stats
@@ -404,12 +385,12 @@ class _Index:
         "Bring the index up to at least event seq `S` and post seq `P` (the store's current ones if None); returns its (S, P)."
         with self.lock:
             if S is None or P is None:
-                S, P = (int(x or 0) for x in _native(con, "SELECT (SELECT max(seq) FROM engagement) AS s, (SELECT max(seq) FROM posts) AS p")[0])
+                S, P = (int(x or 0) for x in store.native_query(con, "SELECT (SELECT max(seq) FROM engagement) AS s, (SELECT max(seq) FROM posts) AS p")[0])
             if not self.loaded:
                 stats = store.query_df(con, f"SELECT post_id, {', '.join(_STAT_COLS)}, through_seq FROM lake.feed_post_stats")
                 W = int(stats.through_seq.max()) if len(stats) else 0
                 # posts read after the stats, so every post the aggregates count is loaded
-                P = max(P, int(_native(con, "SELECT max(seq) FROM posts")[0][0] or 0))
+                P = max(P, int(store.native_query(con, "SELECT max(seq) FROM posts")[0][0] or 0))
                 self._add_posts(con, 0, P, bulk=True)
                 if len(stats):
                     ix = pd.Index(self.post_id).get_indexer(stats.post_id)
@@ -434,7 +415,7 @@ class _Index:
             df = store.query_df(con, "SELECT post_id, event, count(*) AS n FROM state.engagement WHERE seq > ? AND seq <= ? GROUP BY ALL", [a, b])
             df = df.loc[df.index.repeat(df.n)]
         else:
-            df = pd.DataFrame(_native(con, "SELECT post_id, event FROM engagement WHERE seq > ? AND seq <= ?", [a, b]), columns=["post_id", "event"])
+            df = pd.DataFrame(store.native_query(con, "SELECT post_id, event FROM engagement WHERE seq > ? AND seq <= ?", [a, b]), columns=["post_id", "event"])
         if len(df) > 20_000: ix = pd.Index(self.post_id).get_indexer(df.post_id)
         else: ix = np.array([self.pos.get(p, -1) for p in df.post_id], np.int64)   # no 1M-entry index for a few events
         ok = ix >= 0
@@ -444,7 +425,7 @@ class _Index:
         if bulk:
             df = store.query_df(con, "SELECT seq, post_id, creator, tags, epoch_us(created_at) AS created FROM state.posts WHERE seq > ? AND seq <= ? ORDER BY seq", [a, b])
         else:
-            df = pd.DataFrame(_native(con, "SELECT seq, post_id, creator, tags, created_at FROM posts WHERE seq > ? AND seq <= ? ORDER BY seq", [a, b]),
+            df = pd.DataFrame(store.native_query(con, "SELECT seq, post_id, creator, tags, created_at FROM posts WHERE seq > ? AND seq <= ? ORDER BY seq", [a, b]),
                               columns=["seq", "post_id", "creator", "tags", "created"])
             df["created"] = pd.to_datetime(df.created).astype("datetime64[us]").astype(np.int64)
         self.P = b
@@ -624,7 +605,7 @@ def _prefetch(con, ix: _Index, ids) -> None:
     if not miss: return
     if len(ix.details) + len(miss) > 500_000: ix.details.clear()
     for a in range(0, len(miss), 10_000):
-        for r in _native(con, "SELECT post_id, creator, caption, tags, clip, thumbnail, created_at FROM posts "
+        for r in store.native_query(con, "SELECT post_id, creator, caption, tags, clip, thumbnail, created_at FROM posts "
                               f"WHERE post_id IN ({_sql(con)['each']})", [json.dumps(miss[a: a + 10_000])]):
             ix.details[r[0]] = (r[1], r[2], json.loads(r[3]), r[4], r[5], pd.Timestamp(r[6]))
 
@@ -635,7 +616,7 @@ def _context(con, user_id: str, follows: bool, events: bool, S: int | None) -> d
     q = _sql(con)
     arr = lambda *a: f"{q['arr']}({', '.join(a)})"
     txt = "" if q["arr"] == "json_array" else "::text"
-    row = _native(con, f"""SELECT (SELECT count(*) FROM feed_users WHERE user_id = ?) AS known, (SELECT max(seq) FROM engagement) AS s,
+    row = store.native_query(con, f"""SELECT (SELECT count(*) FROM feed_users WHERE user_id = ?) AS known, (SELECT max(seq) FROM engagement) AS s,
         (SELECT max(seq) FROM posts) AS p, (SELECT {arr('weights', 'muted_creators', 'muted_tags')}{txt} FROM feed_preferences WHERE user_id = ?) AS prefs,
         {f"(SELECT {q['agg']('creator')} FROM follows WHERE follower = ?)" if follows else "?"} AS follows,
         {f"(SELECT {q['agg'](arr('post_id', 'event'))} FROM engagement WHERE user_id = ? AND seq <= {upto})" if events else "?"} AS events""",
@@ -912,7 +893,7 @@ SAMPLE_VIEWERS = ("alice", "bob", "carol")
 def seed_samples(con, base:datetime|None=None,  # publication time of the newest sample post (UTC); now if None
                 ) -> list[str]:
     "Register the sample creators and viewers and publish the sample posts (only into a store without posts); returns the new post ids."
-    if int(_native(con, "SELECT count(*) FROM posts")[0][0]): return []
+    if int(store.native_query(con, "SELECT count(*) FROM posts")[0][0]): return []
     spec = json.loads((samples_dir() / "posts.json").read_text())
     base = _utc(base)
     for u in SAMPLE_VIEWERS: add_user(con, u)

@@ -345,8 +345,12 @@ def _randomize(poll: Poll, idx: list[list[int]], rng) -> list[str]:
     out = randomized_response(bits, poll.k, poll.privacy_p, rng)
     return [json.dumps(np.flatnonzero(row).tolist()) for row in out]
 
-def _insert_ballot(con, poll_id, voter, stored, now) -> int:
-    # one statement: the poll must still be open (not closed by hand) when the row goes in; the trigger counts it
+def _insert_ballot(con, poll_id, voter, stored, now, native: bool = False) -> int:
+    # one statement: the poll must still be open (not closed by hand) when the row goes in; the trigger counts it.
+    # `native` (SQLite, autocommit): the state engine runs it, finding the poll by its key (DuckDB would scan `polls`)
+    if native and store.layout(store.settings_of(con)).state_engine == "sqlite":
+        return len(store.native_query(con, "INSERT INTO ballots (poll_id, voter, choices, cast_at) SELECT poll_id, ?, ?, ? "
+                                           "FROM polls WHERE poll_id = ? AND closed = 0 RETURNING 1", [voter, stored, now, poll_id]))
     return con.execute("INSERT INTO state.ballots SELECT poll_id, ?, ?, ? FROM state.polls WHERE poll_id = ? AND closed = 0",
                        [voter, stored, now, poll_id]).fetchone()[0]
 
@@ -386,7 +390,7 @@ def vote(con,                  # store connection
     del choices                                   # nothing below sees the true answer
     replaced = False
     # many voters at once on SQLite: "database is locked" is retried (with backoff) for up to a minute, not 30 tries
-    try: n = store.retry(lambda: _insert_ballot(con, poll.poll_id, voter, stored, now), attempts=1000, deadline_s=60)
+    try: n = store.retry(lambda: _insert_ballot(con, poll.poll_id, voter, stored, now, native=True), attempts=1000, deadline_s=60)
     except store.ConstraintError:
         if not poll.allow_change: raise DuplicateBallot(f"voter: {voter!r} has already voted in poll {poll.poll_id!r}") from None
         n = store.transaction(con, _replace_ballot, poll.poll_id, voter, stored, now)

@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry',
            'transaction', 'execute', 'query', 'query_df', 'Layout', 'layout', 'hold_open', 'keeper_pids', 'settings_of',
-           'connect', 'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade', 'ensure_migrated',
-           'migration_status']
+           'connect', 'native_query', 'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade',
+           'ensure_migrated', 'migration_status']
 
 # %% ../nbs/01_store.ipynb #1f558581
 _EXTENSION_PACKAGES = {"sqlite_scanner": "duckdb_extension_sqlite_scanner", "ducklake": "duckdb_extension_ducklake",
@@ -186,6 +186,7 @@ def _attach(con, sql: str, setting: str, url: str):
         raise SettingsError(f"{setting}: cannot open {where}: {str(e).splitlines()[0]}") from None
 
 _SETTINGS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
+_STATE_ENGINE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # con -> "sqlite" | "postgres"
 
 def settings_of(con: duckdb.DuckDBPyConnection) -> Settings:
     "The settings a connection was opened with (the process's settings for a connection not made by `connect`)."
@@ -217,8 +218,41 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> duckdb
     if lay.lake_catalog_engine == "sqlite" and s.store_keeper: hold_open(lay.lake_catalog.split(":", 2)[2])
     con.execute("USE memory")
     _SETTINGS_OF[con] = s
+    _STATE_ENGINE[con] = lay.state_engine
     if migrate: ensure_migrated(con, s)
     return con
+
+# %% ../nbs/01_store.ipynb #5ff9f8cb
+def _lit(v) -> str:
+    "A SQL literal for a parameter value (numbers as is, everything else a quoted string)."
+    if v is None: return "NULL"
+    if isinstance(v, bool): return str(int(v))
+    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return str(int(v))
+    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return repr(float(v))
+    return "'" + str(v).replace("'", "''") + "'"
+
+def _param_type(v) -> str:
+    if isinstance(v, bool) or v is None: return "?::BIGINT" if isinstance(v, bool) else "?::VARCHAR"
+    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return "?::BIGINT"
+    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return "?::DOUBLE"
+    return "?::VARCHAR"
+
+def native_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
+    """Run one statement inside the state engine (SQLite or PostgreSQL), its indexes and constraints applying; returns
+    its rows (values as text). `sql` names tables without `state.` and takes `?` parameters (ints, floats, text,
+    datetimes as text). Transient errors are retried; a constraint violation raises `ConstraintError`."""
+    params = list(params)
+    engine = _STATE_ENGINE.get(con) or layout(settings_of(con)).state_engine
+    if engine == "sqlite":
+        if params:
+            ph = ", ".join(_param_type(v) for v in params)
+            vals = [int(v) if isinstance(v, bool) else v for v in params]
+            return query(con, f"SELECT * FROM sqlite_query('state', ?, params=row({ph}))", [sql, *vals])
+        return query(con, "SELECT * FROM sqlite_query('state', ?)", [sql])
+    parts = sql.split("?")
+    if len(parts) != len(params) + 1: raise ValueError(f"native_query: {len(parts) - 1} placeholders, {len(params)} parameters")
+    inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
+    return query(con, "SELECT * FROM postgres_query('state', ?)", [inlined])
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
