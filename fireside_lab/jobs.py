@@ -434,7 +434,8 @@ def get_run(run_id: str, con=None) -> dict:
     "The run's row as a dict (params/outputs decoded from JSON). Raises `UnknownRun`."
     con = con or _con()
     def q():
-        cur = _x(con, "SELECT * FROM state.runs WHERE run_id = ?", [run_id])
+        # natively: the state engine finds it by key (DuckDB's SQLite scanner would read every run)
+        cur = store.native_select(con, "SELECT * FROM runs WHERE run_id = ?", [run_id], table="runs")
         r = _one(cur)
         return None if r is None else _row_dict(cur, r)
     d = store.retry(q)
@@ -458,9 +459,9 @@ def runs(status: str | None = None, task: str | None = None, limit: int = 200, c
     if status: where.append("status = ?"); args.append(status)
     if task: where.append("task = ?"); args.append(task)
     sql = ("SELECT run_id, task, status, queue, attempt, progress, progress_message, error, cause, created_at, started_at, "
-           "finished_at, worker, preset, schedule, parent_id FROM state.runs" + (" WHERE " + " AND ".join(where) if where else "")
+           "finished_at, worker, preset, schedule, parent_id FROM runs" + (" WHERE " + " AND ".join(where) if where else "")
            + " ORDER BY created_at DESC, run_id DESC LIMIT ?")
-    df = store.query_df(con, sql, args + [int(limit)])
+    df = store.native_select(con, sql, args + [int(limit)], table="runs").df()     # the newest by index, not a full read
     import pandas as pd
     for c in ("started_at", "finished_at"): df[c] = pd.to_datetime(df[c])
     return df
@@ -481,11 +482,11 @@ def events(since: int | dt.datetime = 0,  # an event id (exclusive) or a UTC tim
     last, t0 = (since if isinstance(since, int) else 0), time.monotonic()
     since_at = since if isinstance(since, dt.datetime) else None
     while True:
-        sql = 'SELECT id, run_id, status, "at", detail FROM state.run_events WHERE id > ?'
+        sql = 'SELECT id, run_id, status, "at", detail FROM run_events WHERE id > ?'
         args: list = [last]
         if since_at is not None: sql += ' AND "at" >= ?'; args.append(since_at)
         if run_id: sql += " AND run_id = ?"; args.append(run_id)
-        rows = _sq(con, sql + " ORDER BY id", args)
+        rows = store.native_select(con, sql + " ORDER BY id", _p(args), table="run_events").fetchall()   # by key, natively
         for r in rows:
             last = r[0]
             yield dict(id=r[0], run_id=r[1], status=r[2], at=r[3], detail=r[4])
@@ -505,8 +506,10 @@ def _set_progress(run_id: str, fraction: float, message: str, force: bool = Fals
     now = time.monotonic()
     if not force and now - _LAST_PROGRESS[0] < 0.1: return
     _LAST_PROGRESS[0] = now
-    _sx(_con(), "UPDATE state.runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ?",
-                  [fraction, message, _now(), run_id])
+    con, args = _con(), _p([fraction, message, _now(), run_id])
+    if store.state_engine(con) == "sqlite":     # one row by key, natively (DuckDB would read every run to find it)
+        store.native_query(con, "UPDATE runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ? RETURNING run_id", args)
+    else: _sx(con, "UPDATE state.runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ?", args)
 
 def progress(fraction: float,   # how much is done, 0..1
              message: str = ""):  # what is happening
@@ -589,7 +592,7 @@ class _Watchdog(threading.Thread):
                 if time.monotonic() >= next_check:
                     next_check = time.monotonic() + 0.3
                     con = con or _con()
-                    if self.cause is None and _sq(con, "SELECT cancel_requested FROM state.runs WHERE run_id = ?", [self.run_id])[0][0]:
+                    if self.cause is None and int(store.native_query(con, "SELECT cancel_requested FROM runs WHERE run_id = ?", [self.run_id])[0][0]):
                         self.cause = "cancelled"; self.on_stop("cancelled"); continue
                     # one row holds both: the notebook's own progress (jobs.progress) and which cell is running,
                     # so a reader never misses either ("greeting 2 of 3 · cell 3 of 4")
@@ -628,10 +631,9 @@ def _claim(con, run_id: str) -> dict | None:
                   [now, now, _worker_name(), f"{socket.gethostname()}:{os.getppid()}", snap, head,
                    None if dirty is None else int(dirty), _version(), run_id])
         _event(c, run_id, "running", _worker_name())
-        cur = _x(c, "SELECT * FROM state.runs WHERE run_id = ?", [run_id])
-        out["row"] = _row_dict(cur, _one(cur))
+        out["claimed"] = True
     store.transaction(con, write)
-    return out.get("row")
+    return get_run(run_id, con) if out.get("claimed") else None     # read back natively, by key
 
 def _execute(run_id: str):
     "The huey task: execute one run by id (everything about it is read from and written to its row)."

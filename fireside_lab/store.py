@@ -21,8 +21,8 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry',
            'transaction', 'execute', 'query', 'query_df', 'Layout', 'layout', 'hold_open', 'keeper_pids', 'settings_of',
-           'connect', 'native_query', 'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade',
-           'ensure_migrated', 'migration_status']
+           'connect', 'state_engine', 'native_query', 'native_select', 'lake_snapshot_id', 'Migration', 'migration',
+           'load_modules', 'upgrade', 'ensure_migrated', 'migration_status']
 
 # %% ../nbs/01_store.ipynb #1f558581
 _EXTENSION_PACKAGES = {"sqlite_scanner": "duckdb_extension_sqlite_scanner", "ducklake": "duckdb_extension_ducklake",
@@ -237,13 +237,16 @@ def _param_type(v) -> str:
     if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return "?::DOUBLE"
     return "?::VARCHAR"
 
+def state_engine(con: duckdb.DuckDBPyConnection) -> Literal["sqlite", "postgres"]:
+    "Which engine holds the connection's `state` catalog."
+    return _STATE_ENGINE.get(con) or layout(settings_of(con)).state_engine
+
 def native_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
     """Run one statement inside the state engine (SQLite or PostgreSQL), its indexes and constraints applying; returns
     its rows (values as text). `sql` names tables without `state.` and takes `?` parameters (ints, floats, text,
     datetimes as text). Transient errors are retried; a constraint violation raises `ConstraintError`."""
     params = list(params)
-    engine = _STATE_ENGINE.get(con) or layout(settings_of(con)).state_engine
-    if engine == "sqlite":
+    if state_engine(con) == "sqlite":
         if params:
             ph = ", ".join(_param_type(v) for v in params)
             vals = [int(v) if isinstance(v, bool) else v for v in params]
@@ -253,6 +256,38 @@ def native_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> 
     if len(parts) != len(params) + 1: raise ValueError(f"native_query: {len(parts) - 1} placeholders, {len(params)} parameters")
     inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
     return query(con, "SELECT * FROM postgres_query('state', ?)", [inlined])
+
+_TABLE_TYPES: dict[tuple[str, str], dict[str, str]] = {}
+_RESULT_COLUMNS: dict[str, list[str]] = {}
+
+def _table_types(con, table: str) -> dict[str, str]:
+    "DuckDB's type for each column of `state.<table>` (what a DuckDB read of the table returns), cached per process."
+    key = (layout(settings_of(con)).state_target, table)
+    if key not in _TABLE_TYPES:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table): raise ValueError(f"table: {table!r} is not a plain table name")
+        cur = retry(lambda: con.execute(f"SELECT * FROM state.{table} LIMIT 0"))
+        _TABLE_TYPES[key] = {d[0]: str(d[1]) for d in cur.description}
+    return _TABLE_TYPES[key]
+
+def native_select(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *, table: str) -> duckdb.DuckDBPyConnection:
+    """Run the SELECT `sql` (unqualified table names, `?` parameters) inside the state engine, where its indexes apply,
+    and return a DuckDB result whose columns have the types DuckDB gives the same-named columns of `state.<table>`
+    (timestamps as TIMESTAMP, integers as BIGINT…), exactly as if the query had gone through DuckDB: `.fetchall()`,
+    `.df()` and `.description` work as usual. Use it for point lookups and `ORDER BY … LIMIT` reads on big tables,
+    which DuckDB's SQLite scanner would answer by reading the whole table."""
+    params = list(params)
+    if state_engine(con) != "sqlite":       # postgres_query returns typed columns already
+        parts = sql.split("?")
+        inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
+        return retry(lambda: con.execute("SELECT * FROM postgres_query('state', ?)", [inlined]))
+    ph = ", ".join(_param_type(v) for v in params)
+    src = f"sqlite_query('state', ?, params=row({ph}))" if params else "sqlite_query('state', ?)"
+    vals = [sql, *[int(v) if isinstance(v, bool) else v for v in params]]
+    if (cols := _RESULT_COLUMNS.get(sql)) is None:
+        cols = _RESULT_COLUMNS[sql] = [d[0] for d in retry(lambda: con.execute(f"SELECT * FROM {src} LIMIT 0", vals)).description]
+    types = _table_types(con, table)
+    sel = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if types.get(c, "VARCHAR") != "VARCHAR" else f'"{c}"' for c in cols)
+    return retry(lambda: con.execute(f"SELECT {sel} FROM {src}", vals))
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
