@@ -137,8 +137,8 @@ def _check_trades(df: pd.DataFrame, where: str) -> pd.DataFrame:
     out["timestamp_ms"] = out["timestamp_ms"].astype("int64")
     if df["id"].isna().any(): _fail(where, f"trade id missing at row {int(df['id'].isna().argmax())}")
     out.insert(1, "id", _strs(df["id"]))
-    out.insert(2, "type", _strs(df["type"]) if "type" in df else pd.Series(None, index=df.index, dtype=object))
-    side = _strs(df["side"]) if "side" in df else pd.Series(None, index=df.index, dtype=object)
+    out.insert(2, "type", _strs(df["type"]) if "type" in df else pd.Series([None] * len(df), index=df.index, dtype=object))
+    side = _strs(df["side"]) if "side" in df else pd.Series([None] * len(df), index=df.index, dtype=object)
     if bad := sorted(set(side) - {"buy", "sell", None}): _fail(where, f"side must be 'buy' or 'sell', got {bad[:3]}")
     out.insert(3, "side", side)
     cost = pd.to_numeric(df["cost"], errors="coerce") if "cost" in df else pd.Series(np.nan, index=df.index)
@@ -381,7 +381,7 @@ def _build_sql(tf: str) -> str:
 
 # %% ../nbs/20_markets.ipynb #7920d831
 _REFRESH_SQL = """
-WITH t1 AS (SELECT b FROM _fl_t1 WHERE exchange = $ex AND symbol = $sym),
+WITH t1 AS (SELECT DISTINCT unnest($b::BIGINT[]) AS b),
 tfs(tf, ms) AS (VALUES ('5m', 300000), ('15m', 900000), ('1h', 3600000), ('4h', 14400000), ('1d', 86400000)),
 new1m AS (
     SELECT b, arg_min(price, k) AS open, max(price) AS high, min(price) AS low, arg_max(price, k) AS close,
@@ -395,40 +395,33 @@ old1m AS (
                        AND open_time >= to_timestamp($lod) AND open_time < to_timestamp($hid)) o
     SEMI JOIN (SELECT DISTINCT b // 86400000 AS d FROM t1) days ON o.b // 86400000 = days.d
     ANTI JOIN t1 ON o.b = t1.b),
-all1m AS (SELECT * FROM new1m UNION ALL SELECT * FROM old1m)
-SELECT '1m' AS timeframe, b, open, high, low, close, volume, trades, quote_volume FROM new1m
-UNION ALL
-SELECT tf, bb, arg_min(open, b), max(high), min(low), arg_max(close, b), sum(volume), sum(trades)::BIGINT, sum(quote_volume)
-FROM (SELECT a.*, tf, a.b // ms * ms AS bb FROM all1m a CROSS JOIN tfs) x
-SEMI JOIN (SELECT DISTINCT tf, t1.b // ms * ms AS bb FROM t1 CROSS JOIN tfs) USING (tf, bb)
-GROUP BY tf, bb
+all1m AS (SELECT * FROM new1m UNION ALL SELECT * FROM old1m),
+fresh AS (
+    SELECT '1m' AS timeframe, b, open, high, low, close, volume, trades, quote_volume FROM new1m
+    UNION ALL
+    SELECT tf, bb, arg_min(open, b), max(high), min(low), arg_max(close, b), sum(volume), sum(trades)::BIGINT, sum(quote_volume)
+    FROM (SELECT a.*, tf, a.b // ms * ms AS bb FROM all1m a CROSS JOIN tfs) x
+    SEMI JOIN (SELECT DISTINCT tf, t1.b // ms * ms AS bb FROM t1 CROSS JOIN tfs) USING (tf, bb)
+    GROUP BY tf, bb)
+SELECT $ex AS exchange, $sym AS symbol, timeframe, to_timestamp(b // 1000) AS open_time, open, high, low, close, volume,
+       trades, quote_volume FROM fresh
 """
 
-def _refresh(con, touched: pd.DataFrame) -> int:
-    "Rebuild every resolution's candles over the 1m buckets `touched` (exchange, symbol, b ms); call inside a lake transaction. Returns candles written."
-    t1 = touched[["exchange", "symbol", "b"]].drop_duplicates().astype({"b": "int64"})
-    con.register("_fl_t1", t1)
+def _refresh(con, exchange: str, symbol: str, minutes: np.ndarray) -> int:
+    """Rebuild one market's candles at every resolution over the 1m buckets `minutes` (bucket starts, ms): one query
+    computes them, then one delete and one insert replace exactly those candles; call inside a lake transaction.
+    Returns candles written."""
+    minutes = np.unique(np.asarray(minutes, dtype=np.int64))
+    lo, hi = int(minutes[0]), int(minutes[-1]) + 60_000
+    lod, hid = lo // 86_400_000 * 86_400_000 // 1000, ((hi - 1) // 86_400_000 + 1) * 86_400_000 // 1000
+    fresh = con.execute(_REFRESH_SQL, dict(ex=exchange, sym=symbol, b=minutes.tolist(), lo=lo, hi=hi, lod=lod, hid=hid)).to_arrow_table()
+    con.register("_fl_fresh", fresh)
     try:
-        parts = []
-        for (ex, sym), g in t1.groupby(["exchange", "symbol"]):
-            lo, hi = int(g.b.min()), int(g.b.max()) + 60_000
-            lod, hid = lo // 86_400_000 * 86_400_000, (hi - 1) // 86_400_000 * 86_400_000 + 86_400_000
-            out = con.execute(_REFRESH_SQL, dict(ex=ex, sym=sym, lo=lo, hi=hi, lod=lod // 1000, hid=hid // 1000)).df()
-            parts.append(out.assign(exchange=ex, symbol=sym))
-    finally: con.unregister("_fl_t1")
-    out = pd.concat(parts, ignore_index=True)
-    con.register("_fl_out", out)
-    try:
-        for (ex, sym), g in out.groupby(["exchange", "symbol"]):
-            lod, hid = int(g.b.min()) // 86_400_000 * 86_400_000, int(g.b.max()) // 86_400_000 * 86_400_000 + 86_400_000
-            con.execute("""DELETE FROM lake.candles c WHERE exchange = ? AND symbol = ?
-                AND open_time >= to_timestamp(?) AND open_time < to_timestamp(?)
-                AND EXISTS (SELECT 1 FROM _fl_out o WHERE o.exchange = c.exchange AND o.symbol = c.symbol
-                            AND o.timeframe = c.timeframe AND o.b = epoch_ms(c.open_time))""", [ex, sym, lod // 1000, hid // 1000])
-        con.execute("""INSERT INTO lake.candles SELECT exchange, symbol, timeframe, to_timestamp(b // 1000), open, high, low,
-                       close, volume, trades, quote_volume FROM _fl_out""")
-    finally: con.unregister("_fl_out")
-    return len(out)
+        con.execute("""DELETE FROM lake.candles WHERE exchange = $ex AND symbol = $sym
+            AND open_time >= to_timestamp($lod) AND open_time < to_timestamp($hid)
+            AND (timeframe, open_time) IN (SELECT (timeframe, open_time) FROM _fl_fresh)""", dict(ex=exchange, sym=symbol, lod=lod, hid=hid))
+        return con.execute("INSERT INTO lake.candles SELECT * FROM _fl_fresh").fetchone()[0]
+    finally: con.unregister("_fl_fresh")
 
 def _insert_trades(con, exchange: str, symbol: str, df: pd.DataFrame) -> int:
     "Append the trades not yet stored and rebuild the candles they touch; call inside a lake transaction. Returns the count added."
@@ -444,7 +437,7 @@ def _insert_trades(con, exchange: str, symbol: str, df: pd.DataFrame) -> int:
               (SELECT id FROM lake.trades WHERE exchange = ? AND symbol = ? {'AND seq BETWEEN ? AND ?' if ranged else ''}) t
             USING (id)""", [exchange, symbol] + ([lo, hi] if ranged else [])).fetchone()[0]
     finally: con.unregister("_fl_new")
-    if n: _refresh(con, pd.DataFrame({"exchange": exchange, "symbol": symbol, "b": df["timestamp_ms"] // 60_000 * 60_000}))
+    if n: _refresh(con, exchange, symbol, df["timestamp_ms"].to_numpy() // 60_000 * 60_000)
     return n
 
 def add_trades(trades: pd.DataFrame,          # freqtrade trade columns: timestamp (or timestamp_ms) ms, id, type, side, price, amount[, cost]
@@ -567,58 +560,42 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
     return {tf: pd.DataFrame({"date": pd.to_datetime(p["b"], unit="ms", utc=True), **{k: v for k, v in p.items() if k != "b"}})
                 .astype({"trades": "Int64"}) for tf, p in parts.items()}
 
-def _six_resolutions(c, ex: str, sym: str) -> Optional[dict]:
-    """All six resolutions of a stored market whose ids are all integers, as sorted numpy columns per timeframe; None
-    when some id is not an integer (then SQL does it). The trades are read once in storage order, sorted only if needed."""
-    d = c.execute("SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades WHERE exchange = ? AND symbol = ?",
-                  [ex, sym]).fetchnumpy()
-    ts, seq = np.asarray(d["timestamp_ms"]), d["seq"]
-    if np.ma.isMaskedArray(seq) and seq.mask.any(): return None
-    seq = np.asarray(seq)
-    cols = {k: np.asarray(d[k]) for k in ("price", "amount", "cost")}
-    dt = np.diff(ts)
-    tie = np.flatnonzero(dt == 0)
-    if (dt < 0).any() or (seq[tie + 1] < seq[tie]).any():   # not stored in trade order: sort by (timestamp, id)
-        order = np.lexsort((seq, ts))
-        ts = ts[order]; cols = {k: v[order] for k, v in cols.items()}
-    return _resolutions(ts, cols["price"], cols["amount"], cols["cost"])
+def _rebuild_sql(key: str) -> str:
+    "One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades, each coarser from the next finer."
+    ctes = [f"""c1m AS MATERIALIZED (
+        SELECT timestamp_ms // 60000 * 60000 AS b, arg_min(price, k) AS open, max(price) AS high, min(price) AS low,
+               arg_max(price, k) AS close, sum(amount) AS volume, count(*) AS trades, sum(cost) AS quote_volume
+        FROM (SELECT timestamp_ms, price, amount, cost, {key} AS k FROM lake.trades WHERE exchange = $ex AND symbol = $sym)
+        GROUP BY b)"""]
+    for fine, tf in zip(_TF, _TF[1:]):
+        ms = TIMEFRAMES[tf]
+        ctes.append(f"""c{tf} AS MATERIALIZED (
+        SELECT b // {ms} * {ms} AS b, arg_min(open, b) AS open, max(high) AS high, min(low) AS low, arg_max(close, b) AS close,
+               sum(volume) AS volume, sum(trades)::BIGINT AS trades, sum(quote_volume) AS quote_volume
+        FROM c{fine} GROUP BY 1)""")
+    union = "\n        UNION ALL ".join(f"SELECT '{tf}' AS timeframe, * FROM c{tf}" for tf in _TF)
+    # in (timeframe, time) order: each Parquet row group spans a short time range of one resolution, so reads of a few
+    # buckets later (a refresh, a chart) skip the rest by their min/max statistics
+    return f"""INSERT INTO lake.candles WITH {", ".join(ctes)}
+    SELECT $ex, $sym, timeframe, make_timestamptz(b * 1000), open, high, low, close, volume, trades, quote_volume
+    FROM ({union}) ORDER BY timeframe, b"""
+
+_FAST_KEY = "((timestamp_ms % 60000) << 47) | seq"   # (time within the minute, seq) as one BIGINT, when 0 <= seq < 2^47
+_TRADE_KEY = "(timestamp_ms, coalesce(seq, -1), id)" # the general trade order
 
 def _rebuild_market(c, ex: str, sym: str) -> None:
-    """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
-    (inside a lake transaction), then write them with one delete and one insert, in (timeframe, time) order."""
-    lo, hi = c.execute("SELECT min(timestamp_ms), max(timestamp_ms) FROM lake.trades WHERE exchange = ? AND symbol = ?", [ex, sym]).fetchone()
+    """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades, in
+    the lake with one delete and one `INSERT … SELECT` (inside a lake transaction)."""
+    lo, hi, no_seq, min_seq, max_seq = c.execute("""SELECT min(timestamp_ms), max(timestamp_ms), count(*) - count(seq), min(seq),
+        max(seq) FROM lake.trades WHERE exchange = ? AND symbol = ?""", [ex, sym]).fetchone()
     if lo is None: return
-    lod, hid = lo // 86_400_000 * 86_400_000 // 1000, (hi // 86_400_000 + 1) * 86_400_000 // 1000
-    parts = _six_resolutions(c, ex, sym)
-    if parts is not None:
-        import pyarrow as pa
-        cols = ["open", "high", "low", "close", "volume", "trades", "quote_volume"]
-        table = pa.concat_tables([pa.table({"timeframe": pa.array([tf] * len(p["b"]), pa.string()), "b": p["b"], **{k: p[k] for k in cols}})
-                                  for tf, p in parts.items()])
-    else:
-        parts = {"1m": c.execute("""
-            SELECT timestamp_ms // 60000 * 60000 AS b, arg_min(price, k) AS open, max(price) AS high, min(price) AS low,
-                   arg_max(price, k) AS close, sum(amount) AS volume, count(*) AS trades, sum(cost) AS quote_volume
-            FROM (SELECT timestamp_ms, price, amount, cost, (timestamp_ms, coalesce(seq, -1), id) AS k FROM lake.trades
-                  WHERE exchange = ? AND symbol = ?) GROUP BY b ORDER BY b""", [ex, sym]).to_arrow_table()}
-        for fine, tf in zip(_TF, _TF[1:]):
-            ms = TIMEFRAMES[tf]
-            c.register("_fl_fine", parts[fine])
-            parts[tf] = c.execute(f"""SELECT b // {ms} * {ms} AS b, arg_min(open, b) AS open, max(high) AS high, min(low) AS low,
-                                             arg_max(close, b) AS close, sum(volume) AS volume, sum(trades)::BIGINT AS trades,
-                                             sum(quote_volume) AS quote_volume
-                                      FROM _fl_fine GROUP BY 1 ORDER BY 1""").to_arrow_table()
-            c.unregister("_fl_fine")
-        import pyarrow as pa
-        table = pa.concat_tables([t.add_column(0, "timeframe", pa.array([tf] * t.num_rows, pa.string())) for tf, t in parts.items()])
+    # the one-BIGINT key orders trades as (timestamp, id) when every id is an integer without leading zeros (then seq
+    # is unique); `id < '1'` is answered from the files' min/max statistics, without reading the ids
+    fast = no_seq == 0 and min_seq >= 0 and max_seq < 2**47 and c.execute(
+        "SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' AND id <> '0'", [ex, sym]).fetchone()[0] == 0
     c.execute("""DELETE FROM lake.candles WHERE exchange = ? AND symbol = ? AND open_time >= to_timestamp(?)
-                 AND open_time < to_timestamp(?)""", [ex, sym, lod, hid])
-    c.register("_fl_all", table)
-    try:   # in (timeframe, time) order: each Parquet row group spans a short time range of one resolution, so reads of
-           # a few buckets later skip the rest by their min/max statistics
-        c.execute("""INSERT INTO lake.candles SELECT ?, ?, timeframe, make_timestamptz(b * 1000), open, high, low, close,
-                     volume, trades, quote_volume FROM _fl_all""", [ex, sym])
-    finally: c.unregister("_fl_all")
+                 AND open_time < to_timestamp(?)""", [ex, sym, lo // 86_400_000 * 86_400_000 // 1000, (hi // 86_400_000 + 1) * 86_400_000 // 1000])
+    c.execute(_rebuild_sql(_FAST_KEY if fast else _TRADE_KEY), dict(ex=ex, sym=sym))
 
 def build_candles(exchange: str = None,   # limit to one exchange (default: all)
                   symbol: str = None,     # limit to one symbol (default: all)
