@@ -28,10 +28,10 @@ __all__ = ['log', 'QUEUES', 'TERMINAL', 'STATUSES', 'cli_commands', 'JobsSetting
            'tasks', 'huey', 'enqueue', 'submit', 'get_run', 'wait', 'runs', 'dead_letter', 'events', 'progress',
            'outputs', 'Stopped', 'render_html', 'cancel', 'retry', 'preset_save', 'get_preset', 'presets',
            'preset_delete', 'run_preset', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule', 'schedules',
-           'set_enabled', 'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick', 'recover_orphans', 'workers',
-           'run_worker', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd', 'preset_save_cmd', 'preset_list_cmd',
-           'preset_run_cmd', 'preset_delete_cmd', 'schedule_cmd', 'schedule_add_cmd', 'schedule_list_cmd',
-           'schedule_enable_cmd', 'schedule_disable_cmd', 'schedule_load_cmd']
+           'set_enabled', 'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick', 'recover_orphans',
+           'requeue_lost', 'workers', 'run_worker', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd',
+           'preset_save_cmd', 'preset_list_cmd', 'preset_run_cmd', 'preset_delete_cmd', 'schedule_cmd',
+           'schedule_add_cmd', 'schedule_list_cmd', 'schedule_enable_cmd', 'schedule_disable_cmd', 'schedule_load_cmd']
 
 # %% ../nbs/02_jobs.ipynb #4e195015
 @config.register_section
@@ -1154,6 +1154,32 @@ def recover_orphans(con=None) -> list[str]:
         if _interrupt(con, run_id, worker, queue, f"worker {worker} died"): out.append(run_id)
     return out
 
+def requeue_lost(con=None, grace_s: float = 60.0) -> list[str]:
+    """Hand waiting runs whose queue message is gone back to huey; returns their ids.
+    A run is committed first and enqueued after, so a process that dies in between (or a wiped queue) leaves it
+    `queued`/`retrying` with nothing to run it. Only runs untouched for `grace_s` seconds and in neither the pending
+    nor the scheduled messages of their queue count; a duplicate message would still be harmless (a run is claimed once)."""
+    con = con or _con()
+    cutoff = _now() - dt.timedelta(seconds=grace_s)
+    waiting = store.native_select(con, "SELECT run_id, queue, updated_at FROM runs WHERE status IN ('queued', 'retrying') "
+                                       "AND kind != 'chain'", table="runs").fetchall()
+    stale = [(r, q) for r, q, u in waiting if u is None or (dt.datetime.fromisoformat(u) if isinstance(u, str) else u) < cutoff]
+    out = []
+    for q in sorted({q for _, q in stale}):
+        h = huey(q)
+        queued = {t.args[0] for t in [*h.pending(), *h.scheduled()] if getattr(t, "args", None)}
+        for run_id, _ in [s for s in stale if s[1] == q and s[0] not in queued]:
+            def write(c, run_id=run_id):          # only if it is still waiting (a worker may have just taken it)
+                n = _one(_x(c, "UPDATE state.runs SET updated_at = ? WHERE run_id = ? AND status IN ('queued', 'retrying')",
+                            [_now(), run_id]))[0]
+                if n: _event(c, run_id, "queued", "re-queued: its queue message was lost")
+                return n
+            if not store.transaction(con, write): continue
+            _enqueue_message(run_id, q)
+            log.warning("run %s had no queue message; re-queued", run_id)
+            out.append(run_id)
+    return out
+
 def workers(con=None):
     "Worker heartbeats as a DataFrame (worker_id, host, pid, queue, concurrency, status, started_at, heartbeat_at, age_s)."
     df = store.query_df(con or _con(), "SELECT worker_id, host, pid, queue, concurrency, status, started_at, heartbeat_at, note "
@@ -1199,7 +1225,7 @@ def _consumer_class():
                 try:
                     if time.monotonic() - last_beat >= st.heartbeat_s:
                         self._write("up"); last_beat = time.monotonic()
-                        recover_orphans()
+                        recover_orphans(); requeue_lost()
                     if self.queue == "cpu": scheduler_tick()
                 except Exception: log.exception("heartbeat/scheduler tick")
 
@@ -1214,7 +1240,7 @@ def _serve(queue: str, workers: int, note: str = ""):
     "Run one huey consumer for `queue` in this process (blocks until it is stopped)."
     st = jobs_settings()
     con = store.connect()
-    try: recover_orphans(con)
+    try: recover_orphans(con); requeue_lost(con)
     finally: con.close(); _CON.clear()      # the workers fork next: they must not share this connection
     h = huey(queue)
     log.info("worker for queue %s: %d process(es)%s", queue, workers, f" ({note})" if note else "")
