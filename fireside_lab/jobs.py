@@ -23,14 +23,14 @@ from .config import get_settings, project_root
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'QUEUES', 'TERMINAL', 'STATUSES', 'cli_commands', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError',
-           'UnknownTask', 'InvalidParams', 'UnknownRun', 'Task', 'notebook_parameters', 'task', 'chain', 'get_task',
-           'tasks', 'huey', 'enqueue', 'submit', 'get_run', 'wait', 'runs', 'dead_letter', 'events', 'progress',
-           'outputs', 'Stopped', 'render_html', 'cancel', 'retry', 'preset_save', 'get_preset', 'presets',
-           'preset_delete', 'run_preset', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule', 'schedules',
-           'set_enabled', 'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick', 'recover_orphans',
-           'requeue_lost', 'workers', 'run_worker', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd',
-           'preset_save_cmd', 'preset_list_cmd', 'preset_run_cmd', 'preset_delete_cmd', 'schedule_cmd',
+__all__ = ['log', 'QUEUES', 'TERMINAL', 'STATUSES', 'EVENT_SETTLE_S', 'cli_commands', 'JobsSettings', 'jobs_settings',
+           'pipelines_dir', 'JobsError', 'UnknownTask', 'InvalidParams', 'UnknownRun', 'Task', 'notebook_parameters',
+           'task', 'chain', 'get_task', 'tasks', 'huey', 'enqueue', 'submit', 'get_run', 'wait', 'runs', 'dead_letter',
+           'events', 'progress', 'outputs', 'Stopped', 'render_html', 'cancel', 'retry', 'preset_save', 'get_preset',
+           'presets', 'preset_delete', 'run_preset', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule',
+           'schedules', 'set_enabled', 'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick',
+           'recover_orphans', 'requeue_lost', 'workers', 'run_worker', 'worker_cmd', 'run_cmd', 'runs_cmd',
+           'preset_cmd', 'preset_save_cmd', 'preset_list_cmd', 'preset_run_cmd', 'preset_delete_cmd', 'schedule_cmd',
            'schedule_add_cmd', 'schedule_list_cmd', 'schedule_enable_cmd', 'schedule_disable_cmd', 'schedule_load_cmd']
 
 # %% ../nbs/02_jobs.ipynb #4e195015
@@ -472,26 +472,39 @@ def dead_letter(con=None):
     return store.query_df(con, "SELECT run_id, task, attempt, retries, error, cause, finished_at FROM state.runs "
                                "WHERE status = 'failed' AND retries > 0 AND attempt > retries ORDER BY finished_at DESC")
 
+#: a follower re-reads events this recent: ids come from a sequence, and on PostgreSQL a transaction that took a smaller
+#: id can commit after one with a larger id; an event older than this (its `at`) is taken as committed or gone
+EVENT_SETTLE_S = 5.0
+
 def events(since: int | dt.datetime = 0,  # an event id (exclusive) or a UTC time
            run_id: str | None = None,       # only this run's events
            follow: bool = False,            # keep waiting for new events
            timeout: float | None = None,    # with follow: stop after this many seconds
            poll_s: float = 0.05, con=None) -> Iterator[dict]:
-    "Yield event rows (id, run_id, status, at, detail) in order, from any process; with `follow`, wait for new ones."
+    """Yield event rows (id, run_id, status, at, detail) in id order, from any process; with `follow`, wait for new ones.
+    A follower never misses an event whose id was taken before a larger one's but committed after it (possible on
+    PostgreSQL): it keeps re-reading the last `EVENT_SETTLE_S` seconds of ids and yields each event once."""
     con = con or _con()
-    last, t0 = (since if isinstance(since, int) else 0), time.monotonic()
+    low, t0 = (since if isinstance(since, int) else 0), time.monotonic()
     since_at = since if isinstance(since, dt.datetime) else None
+    seen: dict[int, dt.datetime] = {}          # ids above `low` already yielded, with their time
     while True:
         sql = 'SELECT id, run_id, status, "at", detail FROM run_events WHERE id > ?'
-        args: list = [last]
+        args: list = [low]
         if since_at is not None: sql += ' AND "at" >= ?'; args.append(since_at)
         if run_id: sql += " AND run_id = ?"; args.append(run_id)
         rows = store.native_select(con, sql + " ORDER BY id", _p(args), table="run_events").fetchall()   # by key, natively
-        for r in rows:
-            last = r[0]
+        new = [r for r in rows if r[0] not in seen]
+        for r in new:
+            seen[r[0]] = r[3]
             yield dict(id=r[0], run_id=r[1], status=r[2], at=r[3], detail=r[4])
         if not follow or (timeout is not None and time.monotonic() - t0 > timeout): return
-        if not rows: time.sleep(poll_s)
+        # move the low-water mark past the ids that are settled: all of them up to the first recent one
+        settled = _now() - dt.timedelta(seconds=EVENT_SETTLE_S)
+        for i in sorted(seen):
+            if seen[i] is not None and seen[i] >= settled: break
+            low = i; del seen[i]
+        if not new: time.sleep(poll_s)
 
 # %% ../nbs/02_jobs.ipynb #9679a2a9
 _CURRENT: dict = {}
