@@ -291,7 +291,15 @@ def native_select(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *,
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
-    "The id of the lake's current DuckLake snapshot (an int that grows with every lake commit)."
+    """The id of the lake's current DuckLake snapshot (an int that grows with every lake commit).
+    With a SQLite catalog it is read natively from DuckLake's `ducklake_snapshot` table (its primary key; ~0.7 ms against
+    ~6 ms for `ducklake_current_snapshot`, which a run start pays); any other catalog, or a DuckLake whose metadata is
+    laid out otherwise, goes through `ducklake_current_snapshot('lake')`."""
+    if layout(settings_of(con)).lake_catalog_engine == "sqlite":
+        try:
+            return int(query(con, "SELECT * FROM sqlite_query('__ducklake_metadata_lake', "
+                                  "'SELECT max(snapshot_id) AS id FROM ducklake_snapshot')")[0][0])
+        except (duckdb.Error, StoreError, TypeError, ValueError): pass
     return query(con, "SELECT id FROM ducklake_current_snapshot('lake')")[0][0]
 
 # %% ../nbs/01_store.ipynb #e1d73b14
