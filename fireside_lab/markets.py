@@ -547,7 +547,7 @@ def candles(exchange: str,                 # ccxt exchange id
 def _ohlcv_sorted(b: np.ndarray, o, h, l, cl, v, n, q, ms: int) -> dict:
     "Aggregate rows sorted by time (bucket starts `b` ms, finer candles or single trades) into `ms` buckets: one pass of `reduceat`."
     k = b // ms
-    starts = np.flatnonzero(np.r_[True, k[1:] != k[:-1]])
+    starts = np.concatenate(([0], np.flatnonzero(k[1:] != k[:-1]) + 1))   # no trade-sized temporaries beyond k
     ends = np.r_[starts[1:], len(k)] - 1
     return dict(b=k[starts] * ms, open=o[starts], high=np.maximum.reduceat(h, starts), low=np.minimum.reduceat(l, starts),
                 close=cl[ends], volume=np.add.reduceat(v, starts),
@@ -574,14 +574,16 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
     ts = t["timestamp_ms"].to_numpy(np.int64)
     cost = (t["cost"] if "cost" in t else t["price"] * t["amount"]).to_numpy(np.float64)
     price, amount = t["price"].to_numpy(np.float64), t["amount"].to_numpy(np.float64)
-    if (np.diff(ts) < 0).any():          # not in time order: sort by (timestamp, id); time-ordered input keeps its order
+    if (ts[1:] < ts[:-1]).any():         # not in time order: sort by (timestamp, id); time-ordered input keeps its order
         seq = _seq(t["id"].astype(str))  # within a millisecond, as freqtrade does
         key2 = seq.to_numpy(np.int64, na_value=-1) if seq.notna().all() else t["id"].astype(str).to_numpy()
         order = np.lexsort((key2, ts))
         ts, price, amount, cost = ts[order], price[order], amount[order], cost[order]
     parts = _resolutions(ts, price, amount, cost)
-    return {tf: pd.DataFrame({"date": pd.to_datetime(p["b"], unit="ms", utc=True), **{k: v for k, v in p.items() if k != "b"}})
-                .astype({"trades": "Int64"}) for tf, p in parts.items()}
+    return {tf: pd.DataFrame({"date": pd.to_datetime(p["b"], unit="ms", utc=True),
+                              **{k: v for k, v in p.items() if k not in ("b", "trades", "quote_volume")},
+                              "trades": pd.arrays.IntegerArray(p["trades"].astype(np.int64), np.zeros(len(p["b"]), bool)),
+                              "quote_volume": p["quote_volume"]}, copy=False) for tf, p in parts.items()}
 
 def _rebuild_sql(key: str) -> str:
     "One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades, each coarser from the next finer."
