@@ -12,7 +12,8 @@ Measured in one run, on the same trades:
 - project in memory: `markets.trades_to_candles` on that same DataFrame (sort by (timestamp, id), then one `reduceat`
   pass per resolution), nothing written — the like-for-like comparison of the computation;
 - absorbing 1,000 new trades into the 10 M store: `markets.add_trades` (anti-join insert + refresh of the touched
-  buckets at all six resolutions, one lake transaction), five successive batches.
+  buckets at all six resolutions, one lake transaction), five successive batches; then `markets.compact` (the small
+  files those batches left merged) and five more batches.
 
 Run: `.venv/bin/python benchmarks/markets.py [--trades N]` (a temporary data dir; ~2 GB RAM).
 """
@@ -123,13 +124,13 @@ def main():
 
         # same candles?
         same = True
-        for tf in ("1h", "1d"):
+        for tf in TF_SECONDS:
             mine = markets.candles("binance", "XRP/ETH", tf, con=con)
             r = ref[tf].reset_index(drop=True)
             same &= len(mine) == len(r) and bool((mine.date.to_numpy() == r.date.to_numpy()).all()) \
                 and np.array_equal(mine[["open", "high", "low", "close"]].to_numpy(), r[["open", "high", "low", "close"]].to_numpy()) \
                 and np.allclose(mine.volume.to_numpy(), r.volume.to_numpy(), rtol=1e-9)
-        print(f"project candles equal the baseline's (1h, 1d, row for row): {same}")
+        print(f"project candles equal the baseline's (all six resolutions, row for row): {same}")
         del df, ref
         gc.collect()
 
@@ -149,6 +150,20 @@ def main():
         print("absorb 1,000 new trades into the store (insert + refresh of touched buckets, 6 resolutions): "
               + ", ".join(f"{x * 1000:.0f}" for x in times) + f" ms; median {statistics.median(times) * 1000:.0f} ms (goal < 200 ms)")
         print(f"re-adding the last 1,000: {again} new, {again_t * 1000:.0f} ms")
+        files = lambda: {t: store.query(con, f"SELECT count(*) FROM ducklake_list_files('lake', '{t}')")[0][0] for t in ("trades", "candles")}
+        before = files()
+        t = time.perf_counter()
+        r = markets.compact(con=con)
+        t_compact = time.perf_counter() - t
+        print(f"lake files after absorbing (trades, candles): {before['trades']}, {before['candles']}; markets.compact: "
+              f"{t_compact:.2f} s -> {', '.join(str(x) for x in r.files_after)}")
+        times = []
+        for i in range(5, 10):
+            t = time.perf_counter()
+            markets.add_trades(nxt.iloc[i * 1000:(i + 1) * 1000], "binance", "XRP/ETH", con=con)
+            times.append(time.perf_counter() - t)
+        print("absorb 1,000 new trades after compaction: " + ", ".join(f"{x * 1000:.0f}" for x in times)
+              + f" ms; median {statistics.median(times) * 1000:.0f} ms")
         check = markets.candles("binance", "XRP/ETH", "1d", con=con)
         print(f"store after absorbing: {store.query(con, 'SELECT count(*) FROM lake.trades')[0][0]:,} trades; "
               f"latest 1d candle has {int(check.trades.iloc[-1])} trades")

@@ -666,10 +666,12 @@ def _file_count(con, table: str) -> int:
     return store.query(con, f"SELECT count(*) FROM ducklake_list_files('lake', '{table}')")[0][0]
 
 def compact(expire_days: float = None,  # also expire lake snapshots older than this many days and delete their files (whole lake)
+            small_mb: float = 16,    # merge the files up to this size; bigger ones (from imports and rebuilds) stay as they are
             con: duckdb.DuckDBPyConnection = None,  # store connection (default: a new one)
            ) -> pd.DataFrame:
     """Merge the small files that absorbing many batches leaves in `lake.trades` and `lake.candles` (rows inlined in
-    the catalog written out, files with deletes rewritten, then adjacent files merged; each step its own lake commit). Returns per table the data files before and
+    the catalog written out, files with deletes rewritten, then adjacent files of up to `small_mb` merged, so the cost
+    follows what was absorbed since the last compaction, not the table size; each step its own lake commit). Returns per table the data files before and
     after. With `expire_days`, snapshots older than that are expired lake-wide and their unreferenced files deleted."""
     con = con or store.connect()
     out = []
@@ -679,7 +681,7 @@ def compact(expire_days: float = None,  # also expire lake snapshots older than 
         # still has inlined rows fails on a SQLite catalog (DuckLake reads their stats as text: isnan(VARCHAR))
         store.retry(lambda: con.execute(f"CALL ducklake_flush_inlined_data('lake', table_name => '{t}')").fetchall())
         store.retry(lambda: con.execute(f"CALL ducklake_rewrite_data_files('lake', '{t}', delete_threshold => 0)").fetchall())
-        store.retry(lambda: con.execute(f"CALL ducklake_merge_adjacent_files('lake', '{t}')").fetchall())
+        store.retry(lambda: con.execute(f"CALL ducklake_merge_adjacent_files('lake', '{t}', max_file_size => {int(small_mb * 2**20)})").fetchall())
         out.append(dict(table=t, files_before=before, files_after=_file_count(con, t)))
     if expire_days is not None:
         if expire_days < 0: raise MarketDataError(f"compact: expire_days must be >= 0, got {expire_days}")
