@@ -4,6 +4,7 @@ Each figure is printed with a baseline measured in the same run and the ratio (g
   1. a notebook run through a worker vs `papermill.execute_notebook` on the same notebook   (goal: <= 1.2x)
   2. enqueue->start latency p50/p95 on the SQLite queue, our polling vs huey's default       (goal: p50 < 100 ms)
   3. trivial-task throughput with 2 worker processes, our runs vs bare huey tasks            (goal: >= 300 tasks/s)
+     on the SQLite queue and on a Redis queue (a redis-server started for the run), each against bare huey on it
 Run: .venv/bin/python benchmarks/jobs.py [--quick]
 """
 from __future__ import annotations
@@ -77,13 +78,14 @@ def latency(n: int):
           f"{'met' if pct(ov, 50) < 100 else 'NOT met'})")
 
 
-def _bare_huey(n: int, path: str) -> float:
-    "Bare huey: n trivial tasks through a SqliteHuey consumer with 2 process workers (no run rows)."
+def _bare_huey(n: int, path: str | None = None, redis_url: str | None = None) -> float:
+    "Bare huey: n trivial tasks through a SqliteHuey (or RedisHuey) consumer with 2 process workers (no run rows); seconds."
     import subprocess
+    make = (f"from huey import RedisHuey; h = RedisHuey('bench', url={redis_url!r}, results=False)" if redis_url else
+            f"from huey import SqliteHuey; h = SqliteHuey('bench', filename={path!r}, results=False)")
     code = f"""
 import time, sys
-from huey import SqliteHuey
-h = SqliteHuey('bench', filename={path!r}, results=False)
+{make}
 @h.task()
 def noop(): return None
 if sys.argv[1] == 'consume':
@@ -92,14 +94,19 @@ else:
     for _ in range({n}): noop()
 """
     subprocess.run([sys.executable, "-c", code, "enqueue"], check=True)
-    import sqlite3
+    if redis_url:
+        from huey import RedisHuey
+        h = RedisHuey("bench", url=redis_url, results=False)
+        left = h.pending_count
+    else:
+        import sqlite3
+        def left():
+            c = sqlite3.connect(path)
+            try: return c.execute("SELECT count(*) FROM task WHERE queue = 'bench'").fetchone()[0]
+            finally: c.close()
     p = subprocess.Popen([sys.executable, "-c", code, "consume"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     t0 = time.perf_counter()
-    while True:
-        c = sqlite3.connect(path)
-        left = c.execute("SELECT count(*) FROM task WHERE queue = 'bench'").fetchone()[0]
-        c.close()
-        if left == 0: break
+    while left() > 0:
         time.sleep(0.01)
     dt = time.perf_counter() - t0
     p.terminate(); p.wait()
@@ -107,31 +114,37 @@ else:
 
 
 def _commit_rate(n: int) -> float:
-    "Single-row transactions per second through the store (DuckDB -> SQLite state), 2 processes at once: the floor under a run's 3."
-    import subprocess
+    """Single-row transactions per second through the store (DuckDB -> SQLite state), 2 processes at once, timed inside
+    the processes after they connected (from the first one's start to the last one's end): the floor under a run's 3."""
+    import json, subprocess
     from jobs_helpers import data_env, worker_env
     from fireside_lab import store
     with data_env(Path(tempfile.mkdtemp())):
         con = store.connect()
         store.execute(con, "CREATE TABLE state.bench_commit (k TEXT PRIMARY KEY, v INTEGER)")
+        go = Path(tempfile.mkdtemp()) / "go"
         code = f"""
-import sys
+import json, os, sys, time
 from fireside_lab import store
 con = store.connect()
+while not os.path.exists({str(go)!r}): time.sleep(0.001)
+t0 = time.time()
 for i in range({n}):
     store.transaction(con, lambda c: c.execute("INSERT INTO state.bench_commit VALUES (?, ?)", [sys.argv[1] + str(i), i]))
+print(json.dumps([t0, time.time()]))
 """
-        t0 = time.perf_counter()
-        ps = [subprocess.Popen([sys.executable, "-c", code, f"p{j}-"], env=worker_env()) for j in range(2)]
-        for p in ps: p.wait()
-        return 2 * n / (time.perf_counter() - t0)
+        ps = [subprocess.Popen([sys.executable, "-c", code, f"p{j}-"], env=worker_env(), stdout=subprocess.PIPE, text=True) for j in range(2)]
+        time.sleep(5); go.touch()
+        spans = [json.loads(p.communicate()[0].strip().splitlines()[-1]) for p in ps]
+        return 2 * n / (max(t1 for _, t1 in spans) - min(t0 for t0, _ in spans))
 
 
-def throughput(n: int):
-    from jobs_helpers import data_env, workers, Worker
+def _our_throughput(n: int, queue_url: str | None) -> tuple[float, float]:
+    "n trivial runs submitted up front, then 2 worker processes: (runs/s from first start to last finish, submits/s)."
+    from jobs_helpers import data_env, Worker
     from fireside_lab import jobs
     import pandas as pd
-    with data_env(Path(tempfile.mkdtemp())):
+    with data_env(Path(tempfile.mkdtemp()), queue_url):
         t0 = time.perf_counter()
         ids = [jobs.submit("test.noop") for _ in range(n)]
         sub = n / (time.perf_counter() - t0)
@@ -144,7 +157,12 @@ def throughput(n: int):
             w.stop()
         df = jobs.runs(limit=n + 10)
         span = (pd.to_datetime(df["finished_at"]).max() - pd.to_datetime(df["started_at"]).min()).total_seconds()
-    ours = n / span
+    return n / span, sub
+
+
+def throughput(n: int):
+    from jobs_helpers import redis_server
+    ours, sub = _our_throughput(n, None)
     bare = n / _bare_huey(n, str(Path(tempfile.mkdtemp()) / "q.sqlite"))
     commits = _commit_rate(n // 4)
     print(f"throughput, trivial task, 2 worker processes, SQLite queue: fireside runs {ours:.0f} tasks/s "
@@ -152,6 +170,12 @@ def throughput(n: int):
           f"(goal >= 300 tasks/s -> {'met' if ours >= 300 else 'NOT met'}); submit rate {sub:.0f} runs/s")
     print(f"  store floor: {commits:.0f} single-row state transactions/s from 2 processes (a run needs 3: claim, finish, submit) "
           f"-> at most ~{commits / 3:.0f} runs/s on this machine now; fireside reaches {ours / (commits / 3):.2f} of that")
+    with redis_server() as url:
+        ours_r, sub_r = _our_throughput(n, url)
+        bare_r = n / _bare_huey(n, redis_url=url)
+    print(f"throughput, trivial task, 2 worker processes, Redis queue:  fireside runs {ours_r:.0f} tasks/s, bare huey "
+          f"{bare_r:.0f} tasks/s, ratio {ours_r / bare_r:.2f}x (goal >= 300 tasks/s -> {'met' if ours_r >= 300 else 'NOT met'}); "
+          f"submit rate {sub_r:.0f} runs/s")
 
 
 if __name__ == "__main__":
