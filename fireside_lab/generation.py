@@ -15,7 +15,7 @@ from .config import get_settings
 
 # %% auto #0
 __all__ = ['SMOLLM2_GGUF', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device', 'LanguageModel', 'load_model',
-           'Generation', 'chat_inputs', 'generate', 'length_groups', 'MicroBatcher', 'batcher', 'stream']
+           'Generation', 'chat_inputs', 'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
 
 # %% ../nbs/11_generation.ipynb #66e55944
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -122,6 +122,93 @@ def chat_inputs(lm:LanguageModel,     # a loaded model
                                            return_dict=True)
     return {k: v.to(lm.device) for k, v in enc.items()}
 
+def length_groups(lengths:list[int],      # prompt lengths, tokens
+                  max_padding:float=1.25, # most padded tokens per real token in a group; None = one group
+                  max_tokens:int=None,    # most padded tokens in a group (a single longer prompt is a group alone); None = no limit
+                 ) -> list[list[int]]:
+    "Indices of `lengths` in groups (longest first) whose padded size (rows × longest) is at most `max_padding` × their real tokens and at most `max_tokens`."
+    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
+    if max_padding is None and max_tokens is None or len(order) < 2: return [order] if order else []
+    groups, cur, total = [], [], 0
+    for i in order:
+        padded = (len(cur) + 1) * lengths[cur[0]] if cur else 0
+        if cur and (max_padding is not None and padded > max_padding * (total + lengths[i])
+                    or max_tokens is not None and padded > max_tokens):
+            groups.append(cur); cur, total = [], 0
+        cur.append(i); total += lengths[i]
+    return groups + [cur]
+
+_FAST_MODEL_TYPES = {"llama"}   # architectures whose attention only calls `cache.update` and takes a 4-D mask (SmolLM2)
+
+class _KVBuffers:
+    "Keys and values of every layer in preallocated tensors (rows, kv heads, columns, head dim). The model's attention calls `update`: the new columns are written in place (rows `rows`, from column `end`) and a view of columns `start`.. is returned."
+    def __init__(self, keys, values): self.keys, self.values, self.rows, self.start, self.end = keys, values, slice(None), 0, 0
+    def update(self, key_states, value_states, layer_idx, *args, **kwargs):
+        r, e, t = self.rows, self.end, key_states.shape[-2]
+        self.keys[layer_idx][r, :, e:e + t] = key_states
+        self.values[layer_idx][r, :, e:e + t] = value_states
+        return self.keys[layer_idx][r, :, self.start:e + t], self.values[layer_idx][r, :, self.start:e + t]
+
+def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_tokens:int=None,
+            max_padding:float=1.25, max_tokens:int=512, compact:float=0.25) -> list[list[int]]:
+    "Greedy completions (token ids, through the end-of-sequence token) of the token-id prompts `ids`: prefill in length groups, decode all rows in one batch."
+    import torch
+    m, dev, n = lm.model, lm.device, len(ids)
+    cfg = m.config
+    eos = m.generation_config.eos_token_id
+    eos = list(eos) if isinstance(eos, (list, tuple)) else [eos]
+    order = sorted(range(n), key=lambda i: -len(ids[i]))          # row r holds prompt order[r]: longest first
+    lens = [len(ids[i]) for i in order]
+    P = lens[0]                                                    # prompts end at column P, right-aligned
+    head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
+    shape = (n, cfg.num_key_value_heads, P + max_new_tokens, head_dim)
+    kv = _KVBuffers([torch.empty(shape, dtype=m.dtype, device=dev) for _ in range(cfg.num_hidden_layers)],
+                    [torch.empty(shape, dtype=m.dtype, device=dev) for _ in range(cfg.num_hidden_layers)])
+    def pick(logits, step):
+        if min_new_tokens and step < min_new_tokens: logits[:, eos] = float("-inf")
+        return logits.argmax(-1)
+    tok = torch.empty(n, dtype=torch.long, device=dev)
+    # prefill: rows sorted by length, so each group is a range of rows [a, b), padded on the left to its longest, W
+    for g in length_groups(lens, max_padding, max_tokens):
+        a, b, W = g[0], g[-1] + 1, lens[g[0]]
+        x = torch.full((b - a, W), lm.tokenizer.pad_token_id, dtype=torch.long)
+        real = torch.zeros(b - a, W, dtype=torch.bool)
+        for r in range(a, b):
+            x[r - a, W - lens[r]:] = torch.tensor(ids[order[r]]); real[r - a, W - lens[r]:] = True
+        pos = (real.cumsum(-1) - 1).clamp(min=0)
+        # causal, real keys only; a padding query attends to itself (no empty softmax row, no NaN in the cache)
+        mask = torch.ones(W, W, dtype=torch.bool).tril() & real[:, None, :] | torch.eye(W, dtype=torch.bool)
+        for k, v in zip(kv.keys, kv.values):                      # columns before this group's window are never written
+            k[a:b, :, :P - W] = 0; v[a:b, :, :P - W] = 0
+        kv.rows, kv.start, kv.end = slice(a, b), P - W, P - W
+        out = m(input_ids=x.to(dev), attention_mask=mask[:, None].to(dev), position_ids=pos.to(dev), past_key_values=kv,
+                use_cache=True, logits_to_keep=1)
+        tok[a:b] = pick(out.logits[:, -1].float(), 0)
+    # decode: every row in one batch; rows that finished are dropped once they are `compact` of the batch
+    live = torch.zeros(n, P + max_new_tokens, dtype=torch.bool, device=dev)    # the columns each row attends to
+    for r in range(n): live[r, P - lens[r]:P] = True
+    pos = torch.tensor(lens, device=dev)
+    rows, done, res = list(range(n)), [False] * n, [[] for _ in range(n)]
+    kv.rows, kv.start, kv.end = slice(None), 0, P
+    for step in range(max_new_tokens):
+        for j, t in enumerate(tok.tolist()):
+            if not done[j]:
+                res[rows[j]].append(t); done[j] = t in eos
+        if step == max_new_tokens - 1 or all(done): break
+        if sum(done) >= max(1, compact * len(rows)):
+            keep = [j for j in range(len(rows)) if not done[j]]
+            ki = torch.tensor(keep, device=dev)
+            kv.keys = [k.index_select(0, ki) for k in kv.keys]; kv.values = [v.index_select(0, ki) for v in kv.values]
+            live, pos, tok = live[ki], pos[ki], tok[ki]
+            rows, done = [rows[j] for j in keep], [False] * len(keep)
+            kv.start = P - lens[rows[0]]                            # the longest prompt still running
+        live[:, kv.end] = True
+        out = m(input_ids=tok[:, None], attention_mask=live[:, None, None, kv.start:kv.end + 1], position_ids=pos[:, None],
+                past_key_values=kv, use_cache=True, logits_to_keep=1)
+        kv.end += 1; pos = pos + 1
+        tok = pick(out.logits[:, -1].float(), step + 1)
+    return [res[order.index(i)] for i in range(n)]
+
 def generate(prompts:list[str],        # user messages
              max_new_tokens:int=48,    # generation budget per prompt, tokens
              model:str|LanguageModel=None,  # model name or loaded model; None = the `llm_model` setting
@@ -129,21 +216,27 @@ def generate(prompts:list[str],        # user messages
              do_sample:bool=False,     # greedy (False) or sampling
              temperature:float=0.7,    # sampling temperature (only with `do_sample`)
              min_new_tokens:int=None,  # force at least this many tokens, tokens
+             max_padding:float=1.25,   # prompt pass in length groups: padded/real tokens <= this; None = one group
             ) -> list[Generation]:
-    "Complete every prompt in one padded `generate` call; returns one `Generation` per prompt, in order. Raises `ModelLoadError`."
+    "Complete every prompt in one batched call; returns one `Generation` per prompt, in order. Raises `ModelLoadError`."
     if not prompts: return []
     import torch
     lm = model if isinstance(model, LanguageModel) else load_model(model)
-    enc = chat_inputs(lm, prompts, system)
-    kw = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=lm.tokenizer.pad_token_id)
-    if do_sample: kw["temperature"] = temperature
-    if min_new_tokens: kw["min_new_tokens"] = min_new_tokens
+    eos = lm.model.generation_config.eos_token_id
+    eos = set(eos if isinstance(eos, (list, tuple)) else [eos])
     with torch.inference_mode():
-        out = lm.model.generate(**enc, **kw)
+        if not do_sample and lm.device == "cpu" and lm.model.config.model_type in _FAST_MODEL_TYPES and max_new_tokens > 0:
+            msgs = [([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": p}] for p in prompts]
+            ids = [lm.tokenizer.apply_chat_template(m_, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
+                   for m_ in msgs]
+            new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding)
+        else:
+            enc = chat_inputs(lm, prompts, system)
+            kw = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=lm.tokenizer.pad_token_id)
+            if do_sample: kw["temperature"] = temperature
+            if min_new_tokens: kw["min_new_tokens"] = min_new_tokens
+            new = lm.model.generate(**enc, **kw)[:, enc["input_ids"].shape[1]:].tolist()
     lm.calls += 1
-    new = out[:, enc["input_ids"].shape[1]:].tolist()
-    eos = set(lm.model.generation_config.eos_token_id if isinstance(lm.model.generation_config.eos_token_id, list)
-              else [lm.model.generation_config.eos_token_id])
     res = []
     for row in new:
         n = next((i + 1 for i, t in enumerate(row) if t in eos), len(row))
@@ -157,26 +250,13 @@ class _Request:
     options: tuple
     future: Future
 
-def length_groups(lengths:list[int],   # prompt lengths, tokens
-                  max_padding:float=1.5,  # most padded tokens per real token in a group; None = one group
-                 ) -> list[list[int]]:
-    "Indices of `lengths` in groups (longest first) whose padded size (rows × longest) is at most `max_padding` × their real tokens."
-    order = sorted(range(len(lengths)), key=lambda i: -lengths[i])
-    if max_padding is None or len(order) < 2: return [order] if order else []
-    groups, cur, total = [], [], 0
-    for i in order:
-        if cur and (len(cur) + 1) * lengths[cur[0]] > max_padding * (total + lengths[i]):
-            groups.append(cur); cur, total = [], 0
-        cur.append(i); total += lengths[i]
-    return groups + [cur]
-
 class MicroBatcher:
-    "Collects concurrent `submit` calls into padded batches of at most `max_batch_size`, waiting at most `max_wait_s`."
+    "Collects concurrent `submit` calls into batches of at most `max_batch_size`, waiting at most `max_wait_s`."
     def __init__(self,
                  model:str|LanguageModel=None,  # model name or loaded model; None = the `llm_model` setting
                  max_batch_size:int=10,         # most requests in one `generate` call
                  max_wait_s:float=0.1,          # longest a request waits for companions, seconds
-                 max_padding:float=1.5,         # cut a batch by prompt length so padded/real tokens <= this; None = never
+                 max_padding:float=1.25,        # prompt pass in length groups: padded/real tokens <= this; None = one group
                 ):
         self.model, self.max_batch_size, self.max_wait_s, self.max_padding = model, max_batch_size, max_wait_s, max_padding
         self._q: queue.Queue = queue.Queue()
@@ -223,22 +303,12 @@ class MicroBatcher:
             batch = [r for r in batch if r.future.set_running_or_notify_cancel()]
             if not batch: continue
             try:
-                lm = self.model if isinstance(self.model, LanguageModel) else load_model(self.model)
-                groups = [list(range(len(batch)))]
-                if self.max_padding is not None and len(batch) > 1:
-                    lengths = [chat_inputs(lm, [r.prompt], r.options[1])["input_ids"].shape[1] for r in batch]
-                    groups = length_groups(lengths, self.max_padding)
+                out = generate([r.prompt for r in batch], batch[0].options[0], self.model, system=batch[0].options[1],
+                               max_padding=self.max_padding)
+                self.batches.append(len(batch))
+                for r, res in zip(batch, out): r.future.set_result(res)
             except BaseException as e:
                 for r in batch: r.future.set_exception(e)
-                continue
-            for g in groups:
-                part = [batch[i] for i in g]
-                try:
-                    out = generate([r.prompt for r in part], part[0].options[0], lm, system=part[0].options[1])
-                    self.batches.append(len(part))
-                    for r, res in zip(part, out): r.future.set_result(res)
-                except BaseException as e:
-                    for r in part: r.future.set_exception(e)
 
     def close(self):
         "Stop the thread after the queued requests are done."
