@@ -669,10 +669,12 @@ def compact(expire_days: float = None,  # also expire lake snapshots older than 
             small_mb: float = 16,    # merge the files up to this size; bigger ones (from imports and rebuilds) stay as they are
             con: duckdb.DuckDBPyConnection = None,  # store connection (default: a new one)
            ) -> pd.DataFrame:
-    """Merge the small files that absorbing many batches leaves in `lake.trades` and `lake.candles` (rows inlined in
-    the catalog written out, files with deletes rewritten, then adjacent files of up to `small_mb` merged, so the cost
-    follows what was absorbed since the last compaction, not the table size; each step its own lake commit). Returns per table the data files before and
-    after. With `expire_days`, snapshots older than that are expired lake-wide and their unreferenced files deleted."""
+    """Merge the small files that absorbing many batches leaves in `lake.trades` and `lake.candles`: rows inlined in
+    the catalog written out, files with deletes rewritten, then adjacent files of up to `small_mb` merged (so the cost
+    follows what was absorbed since the last compaction, not the table size); each step is its own lake commit.
+    Returns per table the data files before and after. With `expire_days`, snapshots older than that are expired
+    lake-wide and the files that only they used are deleted from disk."""
+    if expire_days is not None and expire_days < 0: raise MarketDataError(f"compact: expire_days must be >= 0, got {expire_days}")
     con = con or store.connect()
     out = []
     for t in _MARKET_TABLES:
@@ -684,7 +686,6 @@ def compact(expire_days: float = None,  # also expire lake snapshots older than 
         store.retry(lambda: con.execute(f"CALL ducklake_merge_adjacent_files('lake', '{t}', max_file_size => {int(small_mb * 2**20)})").fetchall())
         out.append(dict(table=t, files_before=before, files_after=_file_count(con, t)))
     if expire_days is not None:
-        if expire_days < 0: raise MarketDataError(f"compact: expire_days must be >= 0, got {expire_days}")
         cutoff = pd.Timestamp.now(tz="UTC") - pd.Timedelta(days=expire_days)
         store.retry(lambda: con.execute("CALL ducklake_expire_snapshots('lake', older_than => ?)", [cutoff]).fetchall())
         store.retry(lambda: con.execute("CALL ducklake_cleanup_old_files('lake', older_than => ?)", [cutoff]).fetchall())
