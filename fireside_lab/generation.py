@@ -151,7 +151,7 @@ class _KVBuffers:
 
 def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_tokens:int=None,
             max_padding:float=1.25, max_tokens:int=512, compact:float=0.25) -> list[list[int]]:
-    "Greedy completions (token ids, through the end-of-sequence token) of the token-id prompts `ids`: prefill in length groups, decode all rows in one batch."
+    "Greedy completions (token ids, through the end-of-sequence token) of the token-id prompts `ids`: the prefix common to all prompts once, the rest in length groups, then all rows decode in one batch."
     import torch
     m, dev, n = lm.model, lm.device, len(ids)
     cfg = m.config
@@ -159,7 +159,8 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
     eos = list(eos) if isinstance(eos, (list, tuple)) else [eos]
     order = sorted(range(n), key=lambda i: -len(ids[i]))          # row r holds prompt order[r]: longest first
     lens = [len(ids[i]) for i in order]
-    P = lens[0]                                                    # prompts end at column P, right-aligned
+    P = lens[0]
+    C = min(len(os.path.commonprefix(ids)), lens[-1] - 1) if n > 1 else 0   # shared prefix; every row keeps >= 1 own token
     head_dim = getattr(cfg, "head_dim", None) or cfg.hidden_size // cfg.num_attention_heads
     shape = (n, cfg.num_key_value_heads, P + max_new_tokens, head_dim)
     kv = _KVBuffers([torch.empty(shape, dtype=m.dtype, device=dev) for _ in range(cfg.num_hidden_layers)],
@@ -167,27 +168,36 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
     def pick(logits, step):
         if min_new_tokens and step < min_new_tokens: logits[:, eos] = float("-inf")
         return logits.argmax(-1)
+    # columns: [0, C) the shared prefix, then each group's rest of the prompts (right-aligned in the group's width W;
+    # columns up to P unused by shorter groups), then the generated tokens from column P on. Unused columns are masked.
+    live = torch.zeros(n, P + max_new_tokens, dtype=torch.bool)    # the columns each row attends to
+    live[:, :C] = True
+    if C:                                                          # the common prefix: one row, copied to every row
+        kv.rows, kv.start, kv.end = slice(0, 1), 0, 0
+        m(input_ids=torch.tensor([ids[0][:C]], device=dev), position_ids=torch.arange(C, device=dev)[None],
+          attention_mask=torch.ones(C, C, dtype=torch.bool, device=dev).tril()[None, None], past_key_values=kv, use_cache=True,
+          logits_to_keep=1)
+        for k, v in zip(kv.keys, kv.values): k[1:, :, :C] = k[:1, :, :C]; v[1:, :, :C] = v[:1, :, :C]
     tok = torch.empty(n, dtype=torch.long, device=dev)
-    # prefill: rows sorted by length, so each group is a range of rows [a, b), padded on the left to its longest, W
-    for g in length_groups(lens, max_padding, max_tokens):
-        a, b, W = g[0], g[-1] + 1, lens[g[0]]
+    rest = [l - C for l in lens]
+    for g in length_groups(rest, max_padding, max_tokens):        # rows are sorted, so a group is a range of rows [a, b)
+        a, b, W = g[0], g[-1] + 1, rest[g[0]]
         x = torch.full((b - a, W), lm.tokenizer.pad_token_id, dtype=torch.long)
         real = torch.zeros(b - a, W, dtype=torch.bool)
         for r in range(a, b):
-            x[r - a, W - lens[r]:] = torch.tensor(ids[order[r]]); real[r - a, W - lens[r]:] = True
-        pos = (real.cumsum(-1) - 1).clamp(min=0)
-        # causal, real keys only; a padding query attends to itself (no empty softmax row, no NaN in the cache)
-        mask = torch.ones(W, W, dtype=torch.bool).tril() & real[:, None, :] | torch.eye(W, dtype=torch.bool)
-        for k, v in zip(kv.keys, kv.values):                      # columns before this group's window are never written
-            k[a:b, :, :P - W] = 0; v[a:b, :, :P - W] = 0
-        kv.rows, kv.start, kv.end = slice(a, b), P - W, P - W
+            x[r - a, W - rest[r]:] = torch.tensor(ids[order[r]][C:]); real[r - a, W - rest[r]:] = True
+            live[r, C + W - rest[r]:C + W] = True
+        pos = C + (real.cumsum(-1) - 1).clamp(min=0)
+        # prefix, then causal over real tokens; a padding query attends to itself too (no empty softmax row, no NaN)
+        mask = torch.cat([torch.ones(b - a, W, C, dtype=torch.bool),
+                          torch.ones(W, W, dtype=torch.bool).tril() & real[:, None, :] | torch.eye(W, dtype=torch.bool)], -1)
+        for k, v in zip(kv.keys, kv.values): k[a:b, :, C + W:P] = 0; v[a:b, :, C + W:P] = 0     # never written, masked
+        kv.rows, kv.start, kv.end = slice(a, b), 0, C
         out = m(input_ids=x.to(dev), attention_mask=mask[:, None].to(dev), position_ids=pos.to(dev), past_key_values=kv,
                 use_cache=True, logits_to_keep=1)
         tok[a:b] = pick(out.logits[:, -1].float(), 0)
     # decode: every row in one batch; rows that finished are dropped once they are `compact` of the batch
-    live = torch.zeros(n, P + max_new_tokens, dtype=torch.bool, device=dev)    # the columns each row attends to
-    for r in range(n): live[r, P - lens[r]:P] = True
-    pos = torch.tensor(lens, device=dev)
+    live, pos = live.to(dev), torch.tensor(lens, device=dev)
     rows, done, res = list(range(n)), [False] * n, [[] for _ in range(n)]
     kv.rows, kv.start, kv.end = slice(None), 0, P
     for step in range(max_new_tokens):
@@ -201,9 +211,8 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
             kv.keys = [k.index_select(0, ki) for k in kv.keys]; kv.values = [v.index_select(0, ki) for v in kv.values]
             live, pos, tok = live[ki], pos[ki], tok[ki]
             rows, done = [rows[j] for j in keep], [False] * len(keep)
-            kv.start = P - lens[rows[0]]                            # the longest prompt still running
         live[:, kv.end] = True
-        out = m(input_ids=tok[:, None], attention_mask=live[:, None, None, kv.start:kv.end + 1], position_ids=pos[:, None],
+        out = m(input_ids=tok[:, None], attention_mask=live[:, None, None, :kv.end + 1], position_ids=pos[:, None],
                 past_key_values=kv, use_cache=True, logits_to_keep=1)
         kv.end += 1; pos = pos + 1
         tok = pick(out.logits[:, -1].float(), step + 1)
