@@ -521,7 +521,7 @@ def _set_progress(run_id: str, fraction: float, message: str, force: bool = Fals
     _LAST_PROGRESS[0] = now
     con, args = _con(), _p([fraction, message, _now(), run_id])
     if store.state_engine(con) == "sqlite":     # one row by key, natively (DuckDB would read every run to find it)
-        store.native_query(con, "UPDATE runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ? RETURNING run_id", args)
+        store.native_write(con, "UPDATE runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ? RETURNING run_id", args)
     else: _sx(con, "UPDATE state.runs SET progress = ?, progress_message = ?, updated_at = ? WHERE run_id = ?", args)
 
 def progress(fraction: float,   # how much is done, 0..1

@@ -347,9 +347,10 @@ def _randomize(poll: Poll, idx: list[list[int]], rng) -> list[str]:
 
 def _insert_ballot(con, poll_id, voter, stored, now, native: bool = False) -> int:
     # one statement: the poll must still be open (not closed by hand) when the row goes in; the trigger counts it.
-    # `native` (SQLite, autocommit): the state engine runs it, finding the poll by its key (DuckDB would scan `polls`)
+    # `native` (SQLite, autocommit): the state engine runs it, finding the poll by its key (DuckDB would scan `polls`),
+    # under the store's writer lock (many voter processes queue in the kernel, not in SQLite's busy sleeps)
     if native and store.layout(store.settings_of(con)).state_engine == "sqlite":
-        return len(store.native_query(con, "INSERT INTO ballots (poll_id, voter, choices, cast_at) SELECT poll_id, ?, ?, ? "
+        return len(store.native_write(con, "INSERT INTO ballots (poll_id, voter, choices, cast_at) SELECT poll_id, ?, ?, ? "
                                            "FROM polls WHERE poll_id = ? AND closed = 0 RETURNING 1", [voter, stored, now, poll_id]))
     return con.execute("INSERT INTO state.ballots SELECT poll_id, ?, ?, ? FROM state.polls WHERE poll_id = ? AND closed = 0",
                        [voter, stored, now, poll_id]).fetchone()[0]

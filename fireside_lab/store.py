@@ -21,8 +21,9 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry',
            'transaction', 'execute', 'query', 'query_df', 'Layout', 'layout', 'hold_open', 'keeper_pids', 'settings_of',
-           'connect', 'state_engine', 'native_query', 'native_select', 'lake_snapshot_id', 'Migration', 'migration',
-           'load_modules', 'upgrade', 'ensure_migrated', 'migration_status']
+           'connect', 'state_engine', 'native_query', 'native_select', 'state_write_lock', 'native_write',
+           'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade', 'ensure_migrated',
+           'migration_status']
 
 # %% ../nbs/01_store.ipynb #1f558581
 _EXTENSION_PACKAGES = {"sqlite_scanner": "duckdb_extension_sqlite_scanner", "ducklake": "duckdb_extension_ducklake",
@@ -288,6 +289,31 @@ def native_select(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *,
     types = _table_types(con, table)
     sel = ", ".join(f'CAST("{c}" AS {types[c]}) AS "{c}"' if types.get(c, "VARCHAR") != "VARCHAR" else f'"{c}"' for c in cols)
     return retry(lambda: con.execute(f"SELECT {sel} FROM {src}", vals))
+
+# %% ../nbs/01_store.ipynb #6ad78dc7
+_WRITE_LOCKS: dict[tuple[int, str], tuple[int, threading.Lock]] = {}
+_WRITE_LOCKS_GUARD = threading.Lock()
+
+@contextmanager
+def state_write_lock(con: duckdb.DuckDBPyConnection):
+    """Hold the store's writer lock (SQLite `state` only; a no-op on PostgreSQL): one writer across every process and
+    thread of this data dir at a time, waiting writers queued by the kernel (`flock`) instead of SQLite's busy sleeps.
+    Hold it only around a short write; never around work that waits for another process."""
+    if state_engine(con) != "sqlite": yield; return
+    key = (os.getpid(), layout(settings_of(con)).state_target + ".write-lock")
+    with _WRITE_LOCKS_GUARD:
+        if key not in _WRITE_LOCKS:
+            _WRITE_LOCKS[key] = (os.open(key[1], os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), threading.Lock())
+    fd, tlock = _WRITE_LOCKS[key]
+    with tlock:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try: yield
+        finally: fcntl.flock(fd, fcntl.LOCK_UN)
+
+def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
+    """`native_query` for a single-statement write (end it with `RETURNING …` to get rows back), under the writer lock.
+    Raises `ConstraintError` on a constraint violation; transient errors are retried."""
+    with state_write_lock(con): return native_query(con, sql, params)
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
