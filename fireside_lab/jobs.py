@@ -645,7 +645,7 @@ def _claim(con, run_id: str) -> dict | None:
                    None if dirty is None else int(dirty), _version(), run_id])
         _event(c, run_id, "running", _worker_name())
         out["claimed"] = True
-    store.transaction(con, write)
+    with store.state_write_lock(con): store.transaction(con, write)     # workers queue in the kernel, not in busy sleeps
     return get_run(run_id, con) if out.get("claimed") else None     # read back natively, by key
 
 def _execute(run_id: str):
@@ -701,7 +701,8 @@ def _execute(run_id: str):
 def _txn_race(con, write):
     "A transaction that may lose a race on a unique chain-step row: run again, it then sees the winner's row."
     for i in range(3):
-        try: return store.transaction(con, write)
+        try:
+            with store.state_write_lock(con): return store.transaction(con, write)
         except store.ConstraintError:
             if i == 2: raise
 
