@@ -92,6 +92,17 @@ CREATE TABLE workers (
     status TEXT NOT NULL, started_at TIMESTAMP NOT NULL, heartbeat_at TIMESTAMP NOT NULL, version TEXT, note TEXT)
 """, "runs, run events, presets, schedules, schedule fires, chain steps, worker heartbeats")
 
+# A run's hot status changes (a worker taking it, a run succeeding) are one native statement each on SQLite: the UPDATE
+# sets `event_detail` and this trigger writes the matching run event in the same statement (so the same transaction)
+store.migration("jobs", 2, "state", """
+ALTER TABLE runs ADD COLUMN event_detail TEXT;
+CREATE TRIGGER runs_event_detail AFTER UPDATE OF event_detail ON runs WHEN NEW.event_detail IS NOT NULL
+BEGIN
+    INSERT INTO run_events (run_id, status, "at", detail) VALUES (NEW.run_id, NEW.status, NEW.updated_at, NULLIF(NEW.event_detail, ''));
+    UPDATE runs SET event_detail = NULL WHERE run_id = NEW.run_id;
+END""", "run events written by a trigger for single-statement status changes",
+    postgres="ALTER TABLE runs ADD COLUMN event_detail TEXT")
+
 # %% ../nbs/02_jobs.ipynb #05fe3ddf
 _CON: dict = {}
 _LOCAL = threading.local()
@@ -425,6 +436,7 @@ def _parse_times(d: dict) -> dict:
 
 def _row_dict(cur, row) -> dict:
     d = _parse_times(dict(zip([c[0] for c in cur.description], row)))
+    d.pop("event_detail", None)                 # the trigger's hand-off column, always empty between statements
     for c in _JSON_COLS:
         if d.get(c) is not None: d[c] = json.loads(d[c])
     if "git_dirty" in d and d["git_dirty"] is not None: d["git_dirty"] = bool(d["git_dirty"])
@@ -627,6 +639,15 @@ def _claim(con, run_id: str) -> dict | None:
     picked = _now()                      # when this worker took the run (the start of enqueue->start latency's "start")
     head, dirty = _git_info()
     snap = store.lake_snapshot_id(con)
+    worker, consumer, dirty = _worker_name(), f"{socket.gethostname()}:{os.getppid()}", None if dirty is None else int(dirty)
+    if store.state_engine(con) == "sqlite":
+        # the common case in one native statement (the trigger writes the `running` event): a waiting, uncancelled run
+        if store.native_write(con, "UPDATE runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, "
+                "consumer=?, snapshot_id=?, git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, "
+                "traceback=NULL, cause=NULL, failed_cell=NULL, event_detail=? WHERE run_id=? "
+                "AND status IN ('queued', 'retrying', 'interrupted') AND cancel_requested = 0 RETURNING run_id",
+                _p([picked, picked, worker, consumer, snap, head, dirty, _version(), worker, run_id])):
+            return get_run(run_id, con)
     out = {}
     def write(c):
         cur = _x(c, "SELECT status, cancel_requested FROM state.runs WHERE run_id = ?", [run_id])
@@ -641,9 +662,8 @@ def _claim(con, run_id: str) -> dict | None:
         _x(c, "UPDATE state.runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, consumer=?, "
                   "snapshot_id=?, git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, "
                   "traceback=NULL, cause=NULL, failed_cell=NULL WHERE run_id=?",
-                  [now, now, _worker_name(), f"{socket.gethostname()}:{os.getppid()}", snap, head,
-                   None if dirty is None else int(dirty), _version(), run_id])
-        _event(c, run_id, "running", _worker_name())
+                  [now, now, worker, consumer, snap, head, dirty, _version(), run_id])
+        _event(c, run_id, "running", worker)
         out["claimed"] = True
     with store.state_write_lock(con): store.transaction(con, write)     # workers queue in the kernel, not in busy sleeps
     return get_run(run_id, con) if out.get("claimed") else None     # read back natively, by key
@@ -708,6 +728,12 @@ def _txn_race(con, write):
 
 def _succeed(con, row: dict, outs: dict, extra: dict):
     run_id = row["run_id"]
+    if not row.get("parent_id") and store.state_engine(con) == "sqlite":     # one native statement; the trigger writes the event
+        now, sets = _now(), "".join(f", {k} = ?" for k in extra)
+        store.native_write(con, f"UPDATE runs SET status='succeeded', progress=1, outputs=?, finished_at=?, updated_at=?{sets}, "
+                                "event_detail='' WHERE run_id=? RETURNING run_id",
+                           _p([json.dumps(outs, default=str), now, now, *extra.values(), run_id]))
+        return
     msgs = []
     def write(c):
         msgs.clear()
