@@ -15,7 +15,7 @@ Measured in one run, on the same trades:
   buckets at all six resolutions, one lake transaction), five successive batches; then `markets.compact` (the small
   files those batches left merged) and five more batches.
 
-Run: `.venv/bin/python benchmarks/markets.py [--trades N]` (a temporary data dir; ~2 GB RAM).
+Run: `.venv/bin/python benchmarks/markets.py [--trades N] [--rounds R]` (a temporary data dir; ~2 GB RAM).
 """
 from __future__ import annotations
 
@@ -48,6 +48,7 @@ def freqtrade_trades_to_ohlcv(df, timeframe):
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trades", type=int, default=10_000_000, help="at least this many synthetic trades (default 10 M)")
+    ap.add_argument("--rounds", type=int, default=3, help="alternating rounds of project and baseline (default 3; medians reported)")
     args = ap.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="fireside-bench-markets-"))
     os.environ["FIRESIDE_DATA_DIR"] = str(tmp)
@@ -78,14 +79,40 @@ def main():
         n = store.query(con, "SELECT count(*) FROM lake.trades")[0][0]
         print(f"loaded {n:,} trades into the lake in {time.perf_counter() - t:.1f} s (setup, not timed below)")
 
-        # project: all six resolutions from the lake, written back, one transaction
-        gc.collect()
-        t = time.perf_counter()
-        counts = markets.build_candles(con=con)
-        t_project = time.perf_counter() - t
+        # the baseline's input, read once (not timed): the trades in trade order as a DataFrame
+        df = con.execute("SELECT timestamp_ms, id, price, amount, cost FROM lake.trades ORDER BY timestamp_ms, seq").df()
+        cols = df[["timestamp_ms", "id", "price", "amount", "cost"]]
+        # rounds alternate project and baseline, so a change in the shared machine's load hits both alike; before each
+        # project round after the first the candles are deleted (not timed), so every build starts from an empty table
+        t_project, t_pandas, t_mem = [], [], []
+        for rnd in range(args.rounds):
+            if rnd:
+                store.transaction(con, lambda c: c.execute("DELETE FROM lake.candles"))
+            gc.collect()
+            t = time.perf_counter()
+            counts = markets.build_candles(con=con)             # lake → 6 resolutions → lake, one transaction
+            t_project.append(time.perf_counter() - t)
+            gc.collect()
+            t = time.perf_counter()
+            df["date"] = pd.to_datetime(df["timestamp_ms"], unit="ms", utc=True)   # freqtrade's trades_list_to_df does this once
+            ref = {tf: freqtrade_trades_to_ohlcv(df, tf) for tf in TF_SECONDS}
+            t_pandas.append(time.perf_counter() - t)
+            gc.collect()
+            t = time.perf_counter()
+            mem = markets.trades_to_candles(cols)                # the project's in-memory path on the same DataFrame
+            t_mem.append(time.perf_counter() - t)
+            assert all(len(mem[tf]) == len(ref[tf]) for tf in TF_SECONDS)
+            del mem
+            print(f"round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, baseline {t_pandas[-1]:.2f} s, "
+                  f"project in memory {t_mem[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
+        med = statistics.median
         per_tf = counts.set_index("timeframe").candles.to_dict()
-        print(f"project build_candles (lake → 6 resolutions → lake): {t_project:.2f} s   candles: "
+        print(f"project build_candles (lake → 6 resolutions → lake), median of {args.rounds}: {med(t_project):.2f} s   candles: "
               + ", ".join(f"{tf} {per_tf[tf]:,}" for tf in TF_SECONDS))
+        print(f"baseline pandas resample().ohlc() as freqtrade (in memory, 6 timeframes, nothing written), median: {med(t_pandas):.2f} s")
+        print(f"ratio baseline / project end to end: {med(t_pandas) / med(t_project):.1f}x  (goal >= 10x)")
+        print(f"project trades_to_candles (in memory, 6 resolutions, same DataFrame), median: {med(t_mem):.2f} s   "
+              f"ratio baseline / project in memory: {med(t_pandas) / med(t_mem):.1f}x")
         # floors under the end-to-end figure, measured on the same store: one scan of the columns the candles need,
         # and writing the finished candles again (copied to memory first) into the lake in one transaction
         t = time.perf_counter()
@@ -100,27 +127,8 @@ def main():
         con.execute("ROLLBACK")
         con.unregister("built")
         del built
-        print(f"  floors: scanning the trades' columns in the lake {t_scan:.2f} s; writing the {sum(per_tf.values()):,} "
-              f"finished candles into the lake (from memory, not committed) {t_write:.2f} s")
-
-        # baseline: freqtrade's pandas method, in memory
-        df = con.execute("SELECT timestamp_ms, id, price, amount, cost FROM lake.trades ORDER BY timestamp_ms, seq").df()
-        gc.collect()
-        t = time.perf_counter()
-        df["date"] = pd.to_datetime(df["timestamp_ms"], unit="ms", utc=True)   # freqtrade's trades_list_to_df does this once
-        ref = {tf: freqtrade_trades_to_ohlcv(df, tf) for tf in TF_SECONDS}
-        t_pandas = time.perf_counter() - t
-        print(f"baseline pandas resample().ohlc() as freqtrade (in memory, 6 timeframes, nothing written): {t_pandas:.2f} s")
-        print(f"ratio baseline / project end to end: {t_pandas / t_project:.1f}x  (goal >= 10x)")
-        # the same comparison without the store: project's in-memory path on the same DataFrame
-        gc.collect()
-        t = time.perf_counter()
-        mem = markets.trades_to_candles(df[["timestamp_ms", "id", "price", "amount", "cost"]])
-        t_mem = time.perf_counter() - t
-        print(f"project trades_to_candles (in memory, 6 resolutions, same DataFrame): {t_mem:.2f} s   "
-              f"ratio baseline / project in memory: {t_pandas / t_mem:.1f}x")
-        assert all(len(mem[tf]) == len(ref[tf]) for tf in TF_SECONDS)
-        del mem
+        print(f"  floors under the project's figure: scanning the trades' columns in the lake {t_scan:.2f} s; writing the "
+              f"{sum(per_tf.values()):,} finished candles into the lake (from memory, not committed) {t_write:.2f} s")
 
         # same candles?
         same = True
