@@ -5,7 +5,7 @@
 # %% ../nbs/01_store.ipynb #9cff6d30
 from __future__ import annotations
 
-import fcntl, importlib, importlib.util, logging, os, random, re, sqlite3, subprocess, sys, threading, time, weakref
+import fcntl, importlib, importlib.util, json, logging, os, random, re, sqlite3, subprocess, sys, threading, time, weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -124,18 +124,28 @@ def layout(s: Settings) -> Layout:
 
 # %% ../nbs/01_store.ipynb #b5df52e5
 _KEEPER_SRC = r"""
-import signal, sqlite3, sys
+import json, signal, sqlite3, sys
 signal.signal(signal.SIGINT, signal.SIG_IGN)      # a Ctrl-C to the terminal is for the parent; EOF ends us
 held = {}
+def reply(obj): sys.stdout.write(json.dumps(obj) + "\n"); sys.stdout.flush()
 for line in sys.stdin:
-    path = line.rstrip("\n")
-    if path in held: continue
+    line = line.rstrip("\n")
+    if line.startswith("{"):                      # one statement to run (autocommit) on a held file; reply with its rows
+        req = json.loads(line)
+        try:
+            rows = held[req["path"]].execute(req["sql"], req["params"]).fetchall()
+            reply({"rows": [[None if v is None else str(v) for v in r] for r in rows]})
+        except sqlite3.IntegrityError as e: reply({"error": str(e), "kind": "constraint"})
+        except sqlite3.OperationalError as e: reply({"error": str(e), "kind": "operational"})
+        except Exception as e: reply({"error": f"{type(e).__name__}: {e}", "kind": "other"})
+        continue
+    if line in held: continue
     try:
-        c = sqlite3.connect(path, timeout=30)
+        c = sqlite3.connect(line, timeout=30, isolation_level=None)
         c.execute("SELECT count(*) FROM sqlite_master").fetchall()   # opens the WAL index; no transaction stays open
-        held[path] = c
+        held[line] = c
     except sqlite3.Error as e:
-        print(f"fireside-lab store keeper: cannot hold {path}: {e}", file=sys.stderr, flush=True)
+        print(f"fireside-lab store keeper: cannot hold {line}: {e}", file=sys.stderr, flush=True)
 """
 _KEEPER: dict[str, object] = {"proc": None, "paths": set()}
 _KEEPER_LOCK = threading.Lock()
@@ -148,7 +158,7 @@ def hold_open(path: str) -> int | None:
         if p is None or p.poll() is not None:
             try:
                 p = subprocess.Popen([sys.executable, "-I", "-S", "-c", _KEEPER_SRC], stdin=subprocess.PIPE,
-                                     stdout=subprocess.DEVNULL, text=True, close_fds=True)
+                                     stdout=subprocess.PIPE, text=True, close_fds=True)
             except OSError as e:
                 log.warning("store keeper not started (%s): every commit will reopen the SQLite files", e)
                 return None
@@ -163,6 +173,33 @@ def keeper_pids() -> set[int]:
     "Pids of this process's store keeper (a child process to leave alone when killing children), empty if none runs."
     p = _KEEPER["proc"]
     return {p.pid} if p is not None and p.poll() is None else set()
+
+def _json_param(v):
+    if v is None or isinstance(v, (str, float)) and not isinstance(v, bool): return v
+    if isinstance(v, bool): return int(v)
+    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return int(v)
+    if hasattr(v, "dtype") and v.dtype.kind == "f": return float(v)
+    if hasattr(v, "isoformat"): return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
+    return str(v)
+
+def _keeper_exec(path: str, sql: str, params: list) -> list[tuple] | None:
+    """Run one statement through the keeper's own connection to `path` (autocommit); its rows as text. None when the
+    keeper cannot take it (not running, or the file was busy): the caller then runs it through DuckDB instead.
+    Raises `ConstraintError` on a constraint violation, `StoreError` for any other error of the statement."""
+    if hold_open(path) is None: return None
+    req = json.dumps({"path": path, "sql": sql, "params": [_json_param(v) for v in params]})
+    with _KEEPER_LOCK:                                     # one request in flight per process
+        p = _KEEPER["proc"]
+        try:
+            p.stdin.write(req + "\n"); p.stdin.flush()
+            line = p.stdout.readline()
+        except (BrokenPipeError, OSError, ValueError): return None
+    if not line: return None
+    out = json.loads(line)
+    if "rows" in out: return [tuple(r) for r in out["rows"]]
+    if out["kind"] == "constraint": raise ConstraintError(out["error"])
+    if out["kind"] == "operational" and _TRANSIENT.search(out["error"]): return None
+    raise StoreError(out["error"])
 
 # %% ../nbs/01_store.ipynb #1a4e3761
 _WAL_DONE: set[str] = set()
@@ -311,9 +348,17 @@ def state_write_lock(con: duckdb.DuckDBPyConnection):
         finally: fcntl.flock(fd, fcntl.LOCK_UN)
 
 def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
-    """`native_query` for a single-statement write (end it with `RETURNING …` to get rows back), under the writer lock.
+    """`native_query` for a single-statement write (end it with `RETURNING …` to get rows back, as text), under the writer
+    lock. On SQLite the store keeper's own connection runs it when it can (a pipe round trip instead of DuckDB binding
+    the statement and opening the file); otherwise `sqlite_query`/`postgres_query` do.
     Raises `ConstraintError` on a constraint violation; transient errors are retried."""
-    with state_write_lock(con): return native_query(con, sql, params)
+    params = list(params)
+    with state_write_lock(con):
+        if state_engine(con) == "sqlite" and settings_of(con).store_keeper:
+            # the keeper's native connection runs it: no DuckDB bind, no per-statement open of the file
+            rows = _keeper_exec(layout(settings_of(con)).state_target, sql, params)
+            if rows is not None: return rows
+        return native_query(con, sql, params)
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
