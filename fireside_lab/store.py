@@ -134,10 +134,10 @@ for line in sys.stdin:
         req = json.loads(line)
         try:
             rows = held[req["path"]].execute(req["sql"], req["params"]).fetchall()
-            reply({"rows": [[None if v is None else str(v) for v in r] for r in rows]})
-        except sqlite3.IntegrityError as e: reply({"error": str(e), "kind": "constraint"})
-        except sqlite3.OperationalError as e: reply({"error": str(e), "kind": "operational"})
-        except Exception as e: reply({"error": f"{type(e).__name__}: {e}", "kind": "other"})
+            reply({"id": req["id"], "rows": [[None if v is None else str(v) for v in r] for r in rows]})
+        except sqlite3.IntegrityError as e: reply({"id": req["id"], "error": str(e), "kind": "constraint"})
+        except sqlite3.OperationalError as e: reply({"id": req["id"], "error": str(e), "kind": "operational"})
+        except Exception as e: reply({"id": req["id"], "error": f"{type(e).__name__}: {e}", "kind": "other"})
         continue
     if line in held: continue
     try:
@@ -147,7 +147,7 @@ for line in sys.stdin:
     except sqlite3.Error as e:
         print(f"fireside-lab store keeper: cannot hold {line}: {e}", file=sys.stderr, flush=True)
 """
-_KEEPER: dict[str, object] = {"proc": None, "paths": set()}
+_KEEPER: dict[str, object] = {"proc": None, "paths": set(), "owner": None, "seq": 0}
 _KEEPER_LOCK = threading.Lock()
 
 def hold_open(path: str) -> int | None:
@@ -155,14 +155,15 @@ def hold_open(path: str) -> int | None:
     it died. Returns the keeper's pid, or None if it cannot be started (the store then works as before, only slower)."""
     with _KEEPER_LOCK:
         p = _KEEPER["proc"]
-        if p is None or p.poll() is not None:
+        # a forked child inherits the parent's keeper (and its pipes): it starts its own
+        if p is None or _KEEPER["owner"] != os.getpid() or p.poll() is not None:
             try:
                 p = subprocess.Popen([sys.executable, "-I", "-S", "-c", _KEEPER_SRC], stdin=subprocess.PIPE,
                                      stdout=subprocess.PIPE, text=True, close_fds=True)
             except OSError as e:
                 log.warning("store keeper not started (%s): every commit will reopen the SQLite files", e)
                 return None
-            _KEEPER.update(proc=p, paths=set())
+            _KEEPER.update(proc=p, paths=set(), owner=os.getpid())
         if path not in _KEEPER["paths"]:
             try: p.stdin.write(path + "\n"); p.stdin.flush()
             except (BrokenPipeError, OSError): return None
@@ -187,12 +188,16 @@ def _keeper_exec(path: str, sql: str, params: list) -> list[tuple] | None:
     keeper cannot take it (not running, or the file was busy): the caller then runs it through DuckDB instead.
     Raises `ConstraintError` on a constraint violation, `StoreError` for any other error of the statement."""
     if hold_open(path) is None: return None
-    req = json.dumps({"path": path, "sql": sql, "params": [_json_param(v) for v in params]})
     with _KEEPER_LOCK:                                     # one request in flight per process
         p = _KEEPER["proc"]
+        _KEEPER["seq"] += 1
+        rid = _KEEPER["seq"]
+        req = json.dumps({"id": rid, "path": path, "sql": sql, "params": [_json_param(v) for v in params]})
         try:
             p.stdin.write(req + "\n"); p.stdin.flush()
-            line = p.stdout.readline()
+            # skip the answers of earlier requests whose caller was interrupted while waiting (a task being stopped
+            # raises inside this read): each answer carries its request's id
+            while (line := p.stdout.readline()) and json.loads(line).get("id") != rid: pass
         except (BrokenPipeError, OSError, ValueError): return None
     if not line: return None
     out = json.loads(line)
