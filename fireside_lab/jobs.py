@@ -435,7 +435,11 @@ def _parse_times(d: dict) -> dict:
     return d
 
 def _row_dict(cur, row) -> dict:
-    d = _parse_times(dict(zip([c[0] for c in cur.description], row)))
+    return _run_dict(dict(zip([c[0] for c in cur.description], row)))
+
+def _run_dict(d: dict) -> dict:
+    "A run row (column -> value, typed as DuckDB reads the table) as `get_run` returns it."
+    d = _parse_times(d)
     d.pop("event_detail", None)                 # the trigger's hand-off column, always empty between statements
     for c in _JSON_COLS:
         if d.get(c) is not None: d[c] = json.loads(d[c])
@@ -642,12 +646,12 @@ def _claim(con, run_id: str) -> dict | None:
     worker, consumer, dirty = _worker_name(), f"{socket.gethostname()}:{os.getppid()}", None if dirty is None else int(dirty)
     if store.state_engine(con) == "sqlite":
         # the common case in one native statement (the trigger writes the `running` event): a waiting, uncancelled run
-        if store.native_write(con, "UPDATE runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, "
+        if rows := store.native_write(con, "UPDATE runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, "
                 "consumer=?, snapshot_id=?, git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, "
                 "traceback=NULL, cause=NULL, failed_cell=NULL, event_detail=? WHERE run_id=? "
-                "AND status IN ('queued', 'retrying', 'interrupted') AND cancel_requested = 0 RETURNING run_id",
-                _p([picked, picked, worker, consumer, snap, head, dirty, _version(), worker, run_id])):
-            return get_run(run_id, con)
+                "AND status IN ('queued', 'retrying', 'interrupted') AND cancel_requested = 0 RETURNING *",
+                _p([picked, picked, worker, consumer, snap, head, dirty, _version(), worker, run_id]), table="runs"):
+            return _run_dict(rows[0])           # the claimed row itself, typed (no read-back)
     out = {}
     def write(c):
         cur = _x(c, "SELECT status, cancel_requested FROM state.runs WHERE run_id = ?", [run_id])

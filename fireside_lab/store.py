@@ -133,8 +133,10 @@ for line in sys.stdin:
     if line.startswith("{"):                      # one statement to run (autocommit) on a held file; reply with its rows
         req = json.loads(line)
         try:
-            rows = held[req["path"]].execute(req["sql"], req["params"]).fetchall()
-            reply({"id": req["id"], "rows": [[None if v is None else str(v) for v in r] for r in rows]})
+            cur = held[req["path"]].execute(req["sql"], req["params"])
+            rows = cur.fetchall()
+            reply({"id": req["id"], "rows": [[None if v is None else str(v) for v in r] for r in rows],
+                   "cols": [d[0] for d in cur.description or []]})
         except sqlite3.IntegrityError as e: reply({"id": req["id"], "error": str(e), "kind": "constraint"})
         except sqlite3.OperationalError as e: reply({"id": req["id"], "error": str(e), "kind": "operational"})
         except Exception as e: reply({"id": req["id"], "error": f"{type(e).__name__}: {e}", "kind": "other"})
@@ -183,7 +185,7 @@ def _json_param(v):
     if hasattr(v, "isoformat"): return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
     return str(v)
 
-def _keeper_exec(path: str, sql: str, params: list) -> list[tuple] | None:
+def _keeper_exec(path: str, sql: str, params: list, cols: list | None = None) -> list[tuple] | None:
     """Run one statement through the keeper's own connection to `path` (autocommit); its rows as text. None when the
     keeper cannot take it (not running, or the file was busy): the caller then runs it through DuckDB instead.
     Raises `ConstraintError` on a constraint violation, `StoreError` for any other error of the statement."""
@@ -201,7 +203,9 @@ def _keeper_exec(path: str, sql: str, params: list) -> list[tuple] | None:
         except (BrokenPipeError, OSError, ValueError): return None
     if not line: return None
     out = json.loads(line)
-    if "rows" in out: return [tuple(r) for r in out["rows"]]
+    if "rows" in out:
+        if cols is not None: cols[:] = out.get("cols", [])
+        return [tuple(r) for r in out["rows"]]
     if out["kind"] == "constraint": raise ConstraintError(out["error"])
     if out["kind"] == "operational" and _TRANSIENT.search(out["error"]): return None
     raise StoreError(out["error"])
@@ -352,18 +356,37 @@ def state_write_lock(con: duckdb.DuckDBPyConnection):
         try: yield
         finally: fcntl.flock(fd, fcntl.LOCK_UN)
 
-def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
+def _typed(con, table: str, cols: list[str], rows: list[tuple]) -> list[dict]:
+    "Text values of `table`'s columns as DuckDB's read of the table would type them (BIGINT, DOUBLE, TIMESTAMP, text)."
+    import datetime as _dt
+    types = _table_types(con, table)
+    conv = {"BIGINT": int, "INTEGER": int, "DOUBLE": float, "FLOAT": float, "TIMESTAMP": _dt.datetime.fromisoformat}
+    fs = [conv.get(types.get(c, "VARCHAR")) for c in cols]
+    return [{c: (v if v is None or f is None else f(v)) for c, f, v in zip(cols, fs, r)} for r in rows]
+
+def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *, table: str | None = None) -> list:
     """`native_query` for a single-statement write (end it with `RETURNING …` to get rows back, as text), under the writer
     lock. On SQLite the store keeper's own connection runs it when it can (a pipe round trip instead of DuckDB binding
     the statement and opening the file); otherwise `sqlite_query`/`postgres_query` do.
+    With `table`, the rows come back as dicts typed like DuckDB's read of that table (for `RETURNING *`).
     Raises `ConstraintError` on a constraint violation; transient errors are retried."""
     params = list(params)
     with state_write_lock(con):
         if state_engine(con) == "sqlite" and settings_of(con).store_keeper:
             # the keeper's native connection runs it: no DuckDB bind, no per-statement open of the file
-            rows = _keeper_exec(layout(settings_of(con)).state_target, sql, params)
-            if rows is not None: return rows
-        return native_query(con, sql, params)
+            cols: list = []
+            rows = _keeper_exec(layout(settings_of(con)).state_target, sql, params, cols)
+            if rows is not None: return rows if table is None else _typed(con, table, cols, rows)
+        if table is None: return native_query(con, sql, params)
+        if state_engine(con) == "sqlite":
+            ph = ", ".join(_param_type(v) for v in params)
+            src = f"sqlite_query('state', ?, params=row({ph}))" if params else "sqlite_query('state', ?)"
+            cur = retry(lambda: con.execute(f"SELECT * FROM {src}", [sql, *[int(v) if isinstance(v, bool) else v for v in params]]))
+        else:
+            parts = sql.split("?")
+            cur = retry(lambda: con.execute("SELECT * FROM postgres_query('state', ?)", [parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))]))
+        cols, rows = [d[0] for d in cur.description], cur.fetchall()
+        return _typed(con, table, cols, [tuple(None if v is None else str(v) for v in r) for r in rows])
 
 # %% ../nbs/01_store.ipynb #a275eb77
 def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
@@ -371,7 +394,13 @@ def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
     With a SQLite catalog it is read natively from DuckLake's `ducklake_snapshot` table (its primary key; ~0.7 ms against
     ~6 ms for `ducklake_current_snapshot`, which a run start pays); any other catalog, or a DuckLake whose metadata is
     laid out otherwise, goes through `ducklake_current_snapshot('lake')`."""
-    if layout(settings_of(con)).lake_catalog_engine == "sqlite":
+    lay = layout(settings_of(con))
+    if lay.lake_catalog_engine == "sqlite":
+        if settings_of(con).store_keeper:      # the keeper holds the catalog open: ask it (no DuckDB bind)
+            try:
+                rows = _keeper_exec(lay.lake_catalog.split(":", 2)[2], "SELECT max(snapshot_id) FROM ducklake_snapshot", [])
+                if rows and rows[0][0] is not None: return int(rows[0][0])
+            except StoreError: pass
         try:
             return int(query(con, "SELECT * FROM sqlite_query('__ducklake_metadata_lake', "
                                   "'SELECT max(snapshot_id) AS id FROM ducklake_snapshot')")[0][0])
