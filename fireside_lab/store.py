@@ -288,21 +288,22 @@ def state_engine(con: duckdb.DuckDBPyConnection) -> Literal["sqlite", "postgres"
     "Which engine holds the connection's `state` catalog."
     return _STATE_ENGINE.get(con) or layout(settings_of(con)).state_engine
 
+def _native_from(con, sql: str, params: list) -> tuple[str, list]:
+    "The DuckDB table expression that runs `sql` inside the state engine, and the parameters it takes."
+    if state_engine(con) == "sqlite":
+        if not params: return "sqlite_query('state', ?)", [sql]
+        ph = ", ".join(_param_type(v) for v in params)
+        return f"sqlite_query('state', ?, params=row({ph}))", [sql, *[int(v) if isinstance(v, bool) else v for v in params]]
+    parts = sql.split("?")           # postgres_query takes no parameters: inline them as quoted literals
+    if len(parts) != len(params) + 1: raise ValueError(f"native_query: {len(parts) - 1} placeholders, {len(params)} parameters")
+    return "postgres_query('state', ?)", [parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))]
+
 def native_query(con: duckdb.DuckDBPyConnection, sql: str, params: Any = ()) -> list[tuple]:
     """Run one statement inside the state engine (SQLite or PostgreSQL), its indexes and constraints applying; returns
     its rows (values as text). `sql` names tables without `state.` and takes `?` parameters (ints, floats, text,
     datetimes as text). Transient errors are retried; a constraint violation raises `ConstraintError`."""
-    params = list(params)
-    if state_engine(con) == "sqlite":
-        if params:
-            ph = ", ".join(_param_type(v) for v in params)
-            vals = [int(v) if isinstance(v, bool) else v for v in params]
-            return query(con, f"SELECT * FROM sqlite_query('state', ?, params=row({ph}))", [sql, *vals])
-        return query(con, "SELECT * FROM sqlite_query('state', ?)", [sql])
-    parts = sql.split("?")
-    if len(parts) != len(params) + 1: raise ValueError(f"native_query: {len(parts) - 1} placeholders, {len(params)} parameters")
-    inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
-    return query(con, "SELECT * FROM postgres_query('state', ?)", [inlined])
+    src, vals = _native_from(con, sql, list(params))
+    return query(con, f"SELECT * FROM {src}", vals)
 
 _TABLE_TYPES: dict[tuple[str, str], dict[str, str]] = {}
 _RESULT_COLUMNS: dict[str, list[str]] = {}
@@ -322,14 +323,9 @@ def native_select(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *,
     (timestamps as TIMESTAMP, integers as BIGINT…), exactly as if the query had gone through DuckDB: `.fetchall()`,
     `.df()` and `.description` work as usual. Use it for point lookups and `ORDER BY … LIMIT` reads on big tables,
     which DuckDB's SQLite scanner would answer by reading the whole table."""
-    params = list(params)
+    src, vals = _native_from(con, sql, list(params))
     if state_engine(con) != "sqlite":       # postgres_query returns typed columns already
-        parts = sql.split("?")
-        inlined = parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))
-        return retry(lambda: con.execute("SELECT * FROM postgres_query('state', ?)", [inlined]))
-    ph = ", ".join(_param_type(v) for v in params)
-    src = f"sqlite_query('state', ?, params=row({ph}))" if params else "sqlite_query('state', ?)"
-    vals = [sql, *[int(v) if isinstance(v, bool) else v for v in params]]
+        return retry(lambda: con.execute(f"SELECT * FROM {src}", vals))
     if (cols := _RESULT_COLUMNS.get(sql)) is None:
         cols = _RESULT_COLUMNS[sql] = [d[0] for d in retry(lambda: con.execute(f"SELECT * FROM {src} LIMIT 0", vals)).description]
     types = _table_types(con, table)
@@ -378,13 +374,8 @@ def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *, 
             rows = _keeper_exec(layout(settings_of(con)).state_target, sql, params, cols)
             if rows is not None: return rows if table is None else _typed(con, table, cols, rows)
         if table is None: return native_query(con, sql, params)
-        if state_engine(con) == "sqlite":
-            ph = ", ".join(_param_type(v) for v in params)
-            src = f"sqlite_query('state', ?, params=row({ph}))" if params else "sqlite_query('state', ?)"
-            cur = retry(lambda: con.execute(f"SELECT * FROM {src}", [sql, *[int(v) if isinstance(v, bool) else v for v in params]]))
-        else:
-            parts = sql.split("?")
-            cur = retry(lambda: con.execute("SELECT * FROM postgres_query('state', ?)", [parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))]))
+        src, vals = _native_from(con, sql, params)
+        cur = retry(lambda: con.execute(f"SELECT * FROM {src}", vals))
         cols, rows = [d[0] for d in cur.description], cur.fetchall()
         return _typed(con, table, cols, [tuple(None if v is None else str(v) for v in r) for r in rows])
 
