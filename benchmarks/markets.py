@@ -4,18 +4,24 @@ Data (SYNTHETIC, from real trades): the 12,477 real Binance XRP/ETH trades of da
 (2.5 days) replicated back to back in time — copy k shifted by k × 3 days and its ids by k × 100,000 — until there
 are at least 10 M trades (~6.6 years of XRP/ETH-like trading). Prices, amounts, sides and intra-day timing are real.
 
-Measured in one run, on the same trades:
-- project: `markets.build_candles` — all six resolutions (1m from trades, each coarser from the finer) computed and
-  written inside DuckDB (one `INSERT … SELECT` from the DuckLake trades into the DuckLake candles), one transaction;
-- baseline: freqtrade's method, `trades_to_ohlcv` per timeframe (pandas `resample().ohlc()` on price, `sum` on amount,
-  `dropna`), on the trades already in memory as a DataFrame, nothing written;
-- project in memory: `markets.trades_to_candles` on that same DataFrame (sort by (timestamp, id), then one `reduceat`
-  pass per resolution), nothing written — the like-for-like comparison of the computation;
-- absorbing 1,000 new trades into the 10 M store: `markets.add_trades` (anti-join insert + refresh of the touched
-  buckets at all six resolutions, one lake transaction), five successive batches; then `markets.compact` (the small
-  files those batches left merged) and five more batches.
+Building all six resolutions (1m 5m 15m 1h 4h 1d), measured in one run on the same trades, rounds alternating:
+- storage to storage, the two as a user runs them:
+  - project: `markets.build_candles` — the trades streamed out of the DuckLake lake, candles computed (compiled kernel)
+    and written into the lake, one transaction;
+  - baseline: freqtrade's `trades-to-ohlcv` command as its code does it (freqtrade/data/converter/trade_converter.py
+    `convert_trades_to_ohlcv`, with the feather data handler, freqtrade's default format): `trades_load` (read_feather,
+    `trades_df_remove_duplicates`, `trades_convert_types`), then per timeframe `trades_to_ohlcv` (pandas
+    `resample().ohlc()` on price, `sum` on amount, `dropna`) and `ohlcv_store` (to_feather, lz4 level 9);
+- computation only, in memory, on the same DataFrame (the trades as freqtrade's `trades_load` returns them):
+  - project: `markets.trades_to_candles`;
+  - baseline: freqtrade's `trades_to_ohlcv` once per timeframe, nothing written.
+The project's lake build against the in-memory baseline (unlike work: storage on one side only) is printed too.
 
-Run: `.venv/bin/python benchmarks/markets.py [--trades N] [--rounds R]` (a temporary data dir; ~2 GB RAM).
+Absorbing 1,000 new trades into the 10 M store: `markets.add_trades` (anti-join insert + refresh of the touched
+buckets at all six resolutions, one lake transaction), five successive batches; then `markets.compact` (the small
+files those batches left merged) and five more batches.
+
+Run: `.venv/bin/python benchmarks/markets.py [--trades N] [--rounds R]` (a temporary data dir; ~4 GB RAM).
 """
 from __future__ import annotations
 
@@ -35,6 +41,12 @@ TF_SECONDS = {"1m": 60, "5m": 300, "15m": 900, "1h": 3600, "4h": 14400, "1d": 86
 SHIFT_MS, ID_SHIFT = 3 * 86_400_000, 100_000
 
 
+# freqtrade's constants (freqtrade/constants.py)
+DEFAULT_TRADES_COLUMNS = ["timestamp", "id", "type", "side", "price", "amount", "cost"]
+DEFAULT_DATAFRAME_COLUMNS = ["date", "open", "high", "low", "close", "volume"]
+TRADES_DTYPES = {"timestamp": "int64", "id": "str", "type": "str", "side": "str", "price": "float64", "amount": "float64", "cost": "float64"}
+
+
 def freqtrade_trades_to_ohlcv(df, timeframe):
     """freqtrade's trades_to_ohlcv (freqtrade/data/converter/trade_converter.py), on a frame with a UTC `date` column."""
     d = df.set_index("date", drop=True)
@@ -42,7 +54,37 @@ def freqtrade_trades_to_ohlcv(df, timeframe):
     new = d["price"].resample(freq).ohlc()
     new["volume"] = d["amount"].resample(freq).sum()
     new["date"] = new.index
-    return new.dropna()[["date", "open", "high", "low", "close", "volume"]]
+    return new.dropna().loc[:, DEFAULT_DATAFRAME_COLUMNS]
+
+
+def freqtrade_trades_load(path):
+    """freqtrade's IDataHandler.trades_load with the feather handler: read_feather, trades_df_remove_duplicates
+    (drop_duplicates on timestamp and id), trades_convert_types (astype TRADES_DTYPES, `date` from the ms timestamp)."""
+    import pandas as pd
+    trades = pd.read_feather(path)
+    trades = trades.drop_duplicates(subset=["timestamp", "id"])
+    trades = trades.astype(TRADES_DTYPES)
+    trades["date"] = pd.to_datetime(trades["timestamp"], unit="ms", utc=True)
+    return trades
+
+
+def freqtrade_convert_trades_to_ohlcv(trades_path, out_dir):
+    """freqtrade's convert_trades_to_ohlcv for one pair and the six timeframes, with the feather data handler; returns
+    the candles per timeframe and the seconds spent loading, resampling and storing."""
+    import time
+    t = time.perf_counter()
+    trades = freqtrade_trades_load(trades_path)
+    t_load, t_resample, t_store, out = time.perf_counter() - t, 0.0, 0.0, {}
+    for tf in TF_SECONDS:
+        t = time.perf_counter()
+        ohlcv = freqtrade_trades_to_ohlcv(trades, tf)
+        t_resample += time.perf_counter() - t
+        t = time.perf_counter()        # FeatherDataHandler.ohlcv_store
+        ohlcv.reset_index(drop=True).loc[:, DEFAULT_DATAFRAME_COLUMNS].to_feather(
+            out_dir / f"XRP_ETH-{tf}.feather", compression_level=9, compression="lz4")
+        t_store += time.perf_counter() - t
+        out[tf] = ohlcv
+    return out, (t_load, t_resample, t_store)
 
 
 def main():
@@ -79,42 +121,58 @@ def main():
         n = store.query(con, "SELECT count(*) FROM lake.trades")[0][0]
         print(f"loaded {n:,} trades into the lake in {time.perf_counter() - t:.1f} s (setup, not timed below)")
 
-        # the baseline's input, read once (not timed): the trades in trade order as a DataFrame
-        df = con.execute("SELECT timestamp_ms, id, price, amount, cost FROM lake.trades ORDER BY timestamp_ms, seq").df()
-        cols = df[["timestamp_ms", "id", "price", "amount", "cost"]]
+        # freqtrade's stored trades (setup, not timed): its trades file for the pair, in its default format
+        ft_dir = tmp / "freqtrade"
+        ft_dir.mkdir()
+        con.execute("""SELECT timestamp_ms AS timestamp, id, type, side, price, amount, cost FROM lake.trades
+                       ORDER BY timestamp_ms, seq""").df().to_feather(ft_dir / "XRP_ETH-trades.feather", compression_level=9, compression="lz4")
+        frame = freqtrade_trades_load(ft_dir / "XRP_ETH-trades.feather")   # the in-memory input of both computations
+        # warm-up on a small frame (not timed): the project's kernel loads from numba's on-disk cache, pandas its paths
+        markets.trades_to_candles(frame.iloc[:1000]); [freqtrade_trades_to_ohlcv(frame.iloc[:1000], tf) for tf in TF_SECONDS]
         # rounds alternate project and baseline, so a change in the shared machine's load hits both alike; before each
-        # project round after the first the candles are deleted (not timed), so every build starts from an empty table
-        t_project, t_pandas, t_mem = [], [], []
+        # project round the candles are deleted (not timed), so every build starts from an empty table
+        t_project, t_ft, t_ft_parts, t_pandas, t_mem = [], [], [], [], []
         for rnd in range(args.rounds):
-            if rnd:
-                store.transaction(con, lambda c: c.execute("DELETE FROM lake.candles"))
+            store.transaction(con, lambda c: c.execute("DELETE FROM lake.candles"))
             gc.collect()
             t = time.perf_counter()
             counts = markets.build_candles(con=con)             # lake → 6 resolutions → lake, one transaction
             t_project.append(time.perf_counter() - t)
             gc.collect()
             t = time.perf_counter()
-            df["date"] = pd.to_datetime(df["timestamp_ms"], unit="ms", utc=True)   # freqtrade's trades_list_to_df does this once
-            ref = {tf: freqtrade_trades_to_ohlcv(df, tf) for tf in TF_SECONDS}
+            stored, parts = freqtrade_convert_trades_to_ohlcv(ft_dir / "XRP_ETH-trades.feather", ft_dir)
+            t_ft.append(time.perf_counter() - t)
+            t_ft_parts.append(parts)
+            del stored
+            gc.collect()
+            t = time.perf_counter()
+            ref = {tf: freqtrade_trades_to_ohlcv(frame, tf) for tf in TF_SECONDS}
             t_pandas.append(time.perf_counter() - t)
             gc.collect()
             t = time.perf_counter()
-            mem = markets.trades_to_candles(cols)                # the project's in-memory path on the same DataFrame
+            mem = markets.trades_to_candles(frame)              # the project's in-memory path on the same DataFrame
             t_mem.append(time.perf_counter() - t)
             assert all(len(mem[tf]) == len(ref[tf]) for tf in TF_SECONDS)
             del mem
-            print(f"round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, baseline {t_pandas[-1]:.2f} s, "
-                  f"project in memory {t_mem[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
+            print(f"round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, freqtrade trades-to-ohlcv {t_ft[-1]:.2f} s; "
+                  f"in memory: freqtrade {t_pandas[-1]:.2f} s, project {t_mem[-1]:.3f} s  (load {os.getloadavg()[0]:.1f})")
         med = statistics.median
         per_tf = counts.set_index("timeframe").candles.to_dict()
-        print(f"project build_candles (lake → 6 resolutions → lake), median of {args.rounds}: {med(t_project):.2f} s   candles: "
-              + ", ".join(f"{tf} {per_tf[tf]:,}" for tf in TF_SECONDS))
-        print(f"baseline pandas resample().ohlc() as freqtrade (in memory, 6 timeframes, nothing written), median: {med(t_pandas):.2f} s")
-        print(f"ratio baseline / project end to end: {med(t_pandas) / med(t_project):.1f}x  (goal >= 10x)")
-        print(f"project trades_to_candles (in memory, 6 resolutions, same DataFrame), median: {med(t_mem):.2f} s   "
-              f"ratio baseline / project in memory: {med(t_pandas) / med(t_mem):.1f}x")
-        # floors under the end-to-end figure, measured on the same store: one scan of the columns the candles need,
-        # and writing the finished candles again (copied to memory first) into the lake in one transaction
+        ft_load, ft_resample, ft_store = (med(p[i] for p in t_ft_parts) for i in range(3))
+        print(f"candles: " + ", ".join(f"{tf} {per_tf[tf]:,}" for tf in TF_SECONDS) + f" ({sum(per_tf.values()):,})")
+        print(f"storage to storage, median of {args.rounds}:")
+        print(f"  project build_candles (lake → 6 resolutions → lake, one transaction):             {med(t_project):6.2f} s")
+        print(f"  baseline freqtrade trades-to-ohlcv (feather → 6 timeframes → feather):          {med(t_ft):6.2f} s"
+              f"   (trades_load {ft_load:.2f} s of which read+dedupe+types; resample {ft_resample:.2f} s; ohlcv_store {ft_store:.2f} s)")
+        print(f"  ratio baseline / project: {med(t_ft) / med(t_project):.1f}x  (goal >= 10x)")
+        print(f"computation only, in memory, same DataFrame ({len(frame):,} trades), median of {args.rounds}:")
+        print(f"  project trades_to_candles (6 resolutions):                                     {med(t_mem):6.3f} s")
+        print(f"  baseline freqtrade trades_to_ohlcv x 6 (pandas resample().ohlc()):             {med(t_pandas):6.3f} s")
+        print(f"  ratio baseline / project: {med(t_pandas) / med(t_mem):.1f}x  (goal >= 10x)")
+        print(f"mixed, for the record: project lake build vs the in-memory baseline (storage work on one side only): "
+              f"{med(t_pandas) / med(t_project):.1f}x")
+        # floors under the lake build, measured on the same store: one scan of the columns the candles need, and
+        # writing the finished candles again (copied to memory first) into the lake in one transaction
         t = time.perf_counter()
         con.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
         t_scan = time.perf_counter() - t
@@ -126,8 +184,8 @@ def main():
         t_write = time.perf_counter() - t
         con.execute("ROLLBACK")
         con.unregister("built")
-        del built
-        print(f"  floors under the project's figure: scanning the trades' columns in the lake {t_scan:.2f} s; writing the "
+        del built, frame
+        print(f"  floors under the lake build: scanning the trades' columns in the lake {t_scan:.2f} s; writing the "
               f"{sum(per_tf.values()):,} finished candles into the lake (from memory, not committed) {t_write:.2f} s")
 
         # same candles?
@@ -139,7 +197,7 @@ def main():
                 and np.array_equal(mine[["open", "high", "low", "close"]].to_numpy(), r[["open", "high", "low", "close"]].to_numpy()) \
                 and np.allclose(mine.volume.to_numpy(), r.volume.to_numpy(), rtol=1e-9)
         print(f"project candles equal the baseline's (all six resolutions, row for row): {same}")
-        del df, ref
+        del ref
         gc.collect()
 
         # absorb 1,000 new trades, five successive batches after the last copy

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Optional
 
 import duckdb
+import numba
 import numpy as np
 import pandas as pd
 from pydantic import Field
@@ -544,22 +545,51 @@ def candles(exchange: str,                 # ccxt exchange id
     return df
 
 # %% ../nbs/20_markets.ipynb #af5e375b
-def _ohlcv_sorted(b: np.ndarray, o, h, l, cl, v, n, q, ms: int) -> dict:
-    "Aggregate rows sorted by time (bucket starts `b` ms, finer candles or single trades) into `ms` buckets: one pass of `reduceat`."
-    k = b // ms
-    starts = np.concatenate(([0], np.flatnonzero(k[1:] != k[:-1]) + 1))   # no trade-sized temporaries beyond k
-    ends = np.r_[starts[1:], len(k)] - 1
-    return dict(b=k[starts] * ms, open=o[starts], high=np.maximum.reduceat(h, starts), low=np.minimum.reduceat(l, starts),
-                close=cl[ends], volume=np.add.reduceat(v, starts),
-                trades=np.diff(np.r_[starts, len(k)]) if n is None else np.add.reduceat(n, starts),
-                quote_volume=np.add.reduceat(q, starts))
+@numba.njit(cache=True, nogil=True)
+def _ohlcv_kernel(b, seq, o, h, l, c, v, n, q, ms):
+    """One pass over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is one trade) or
+    finer candles — aggregating them into `ms` buckets on the epoch grid. Returns (starts: int64 index of each output
+    row's first input row, bucket start ms, open, high, low, close, volume, trades, quote_volume). With `seq` (trades
+    whose order is (timestamp, seq)) a row out of that order also starts a new output row, so every output row
+    aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the rows are not sorted."""
+    rows, check = len(b), len(seq) > 0
+    new = np.empty(rows, np.bool_)              # first pass: where output rows start (dividing only there), and how many
+    m, lo, hi = 0, 0, 0
+    for i in range(rows):
+        x = b[i]
+        s = i == 0 or x < lo or x >= hi
+        if not s and check: s = x < b[i - 1] or (x == b[i - 1] and seq[i] <= seq[i - 1])
+        new[i] = s
+        if s: m += 1; lo = x // ms * ms; hi = lo + ms
+    starts, bb, nn = np.empty(m, np.int64), np.empty(m, np.int64), np.zeros(m, np.int64)
+    oo, hh, ll, cc, vv, qq = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.zeros(m), np.zeros(m)
+    counted, j = len(n) > 0, -1
+    for i in range(rows):                       # second pass: the aggregates, into outputs allocated once
+        if new[i]:
+            j += 1
+            starts[j], bb[j], oo[j], hh[j], ll[j] = i, b[i] // ms * ms, o[i], h[i], l[i]
+        else:
+            if h[i] > hh[j]: hh[j] = h[i]
+            if l[i] < ll[j]: ll[j] = l[i]
+        cc[j] = c[i]; vv[j] += v[i]; qq[j] += q[i]
+        nn[j] += n[i] if counted else 1
+    return starts, bb, oo, hh, ll, cc, vv, nn, qq
 
-def _resolutions(ts, price, amount, cost) -> dict:
-    "All six resolutions from trade columns already in trade order, as numpy columns per timeframe."
-    out = {"1m": _ohlcv_sorted(ts, price, price, price, price, amount, None, cost, 60_000)}   # None: each row is one trade
+_COLS = ("b", "open", "high", "low", "close", "volume", "trades", "quote_volume")
+_NONE = np.empty(0, np.int64)   # no `seq` (rows already in order) / no `n` (each row is one trade)
+
+def _minutes(ts: np.ndarray, price: np.ndarray, amount: np.ndarray, cost: np.ndarray, seq: np.ndarray = _NONE) -> tuple[dict, np.ndarray]:
+    """1m candles of trades (int64 ms, float64 columns) and the index of each one's first trade: trades in trade order,
+    or with `seq` (int64) in any order, then partial candles, one per run of trades in (timestamp, seq) order."""
+    starts, *cols = _ohlcv_kernel(ts, seq, price, price, price, price, amount, _NONE, cost, 60_000)
+    return dict(zip(_COLS, cols)), starts
+
+def _resolutions(one_minute: dict) -> dict:
+    "All six resolutions from 1m candles in time order, each coarser one from the next finer: {timeframe: columns}."
+    out = {"1m": one_minute}
     for fine, tf in zip(_TF, _TF[1:]):
         f = out[fine]
-        out[tf] = _ohlcv_sorted(f["b"], f["open"], f["high"], f["low"], f["close"], f["volume"], f["trades"], f["quote_volume"], TIMEFRAMES[tf])
+        out[tf] = dict(zip(_COLS, _ohlcv_kernel(f["b"], _NONE, *(f[k] for k in _COLS[1:]), TIMEFRAMES[tf])[1:]))
     return out
 
 def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `timestamp`), in any order
@@ -567,7 +597,8 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
     """Candles of in-memory trades at the six resolutions, without the store: {timeframe: DataFrame(date (UTC bucket
     start), open, high, low, close, volume (base), trades, quote_volume)}. Same semantics as the lake's candles
     (freqtrade's `trades_to_ohlcv`, empty buckets dropped); trades already in time order keep their order within a
-    millisecond (as freqtrade relies on), others are sorted by (timestamp, id). Raises `MarketDataError` for missing columns."""
+    millisecond (as freqtrade relies on), others are sorted by (timestamp, id). One compiled pass over the trades makes
+    the 1m candles, and one over each finer resolution the next. Raises `MarketDataError` for missing columns."""
     t = trades.rename(columns={"timestamp": "timestamp_ms"})
     if missing := [c for c in ["timestamp_ms", "id", "price", "amount"] if c not in t.columns]:
         raise MarketDataError(f"trades_to_candles: missing column(s) {missing}")
@@ -579,11 +610,81 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
         key2 = seq.to_numpy(np.int64, na_value=-1) if seq.notna().all() else t["id"].astype(str).to_numpy()
         order = np.lexsort((key2, ts))
         ts, price, amount, cost = ts[order], price[order], amount[order], cost[order]
-    parts = _resolutions(ts, price, amount, cost)
+    parts = _resolutions(_minutes(ts, price, amount, cost)[0])
     return {tf: pd.DataFrame({"date": pd.to_datetime(p["b"], unit="ms", utc=True),
-                              **{k: v for k, v in p.items() if k not in ("b", "trades", "quote_volume")},
-                              "trades": pd.arrays.IntegerArray(p["trades"].astype(np.int64), np.zeros(len(p["b"]), bool)),
+                              **{k: p[k] for k in ["open", "high", "low", "close", "volume"]},
+                              "trades": pd.arrays.IntegerArray(p["trades"], np.zeros(len(p["b"]), bool)),
                               "quote_volume": p["quote_volume"]}, copy=False) for tf, p in parts.items()}
+
+_BATCH_ROWS = 1 << 17   # trades per Arrow batch streamed out of the lake (about a Parquet row group)
+
+@numba.njit(cache=True, nogil=True)
+def _merge_kernel(b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq):
+    """Merge partial candles sorted by bucket start `b` (partials of one bucket adjacent, in any order): the open of the
+    partial whose first trade comes first in (timestamp, seq) order, the close of the one whose last trade comes last,
+    extremes and sums combined. Returns (bucket start ms, open, high, low, close, volume, trades, quote_volume)."""
+    rows, m = len(b), 0
+    for i in range(rows):
+        if i == 0 or b[i] != b[i - 1]: m += 1
+    bb, nn = np.empty(m, np.int64), np.zeros(m, np.int64)
+    oo, hh, ll, cc, vv, qq = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.zeros(m), np.zeros(m)
+    j, f, e = -1, 0, 0                          # f, e: rows holding the bucket's earliest first trade, latest last trade
+    for i in range(rows):
+        if i == 0 or b[i] != b[i - 1]:
+            j += 1; f = e = i
+            bb[j], oo[j], hh[j], ll[j], cc[j] = b[i], o[i], h[i], l[i], c[i]
+        else:
+            if first_ts[i] < first_ts[f] or (first_ts[i] == first_ts[f] and first_seq[i] < first_seq[f]): f = i; oo[j] = o[i]
+            if last_ts[i] > last_ts[e] or (last_ts[i] == last_ts[e] and last_seq[i] > last_seq[e]): e = i; cc[j] = c[i]
+            if h[i] > hh[j]: hh[j] = h[i]
+            if l[i] < ll[j]: ll[j] = l[i]
+        vv[j] += v[i]; nn[j] += n[i]; qq[j] += q[i]
+    return bb, oo, hh, ll, cc, vv, nn, qq
+
+def _merge_minutes(p: dict) -> dict:
+    """Partial 1m candles (`_COLS` and the (timestamp, seq) keys of each one's first and last trade) from batches of
+    trades, merged into one candle per minute, in time order. The partials come almost sorted (the lake's files hold
+    runs of trades in time order), which a stable sort (timsort) puts in order in about linear time."""
+    if (p["b"][1:] < p["b"][:-1]).any():
+        order = np.argsort(p["b"], kind="stable")
+        p = {k: v[order] for k, v in p.items()}
+    return dict(zip(_COLS, _merge_kernel(*(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"])))
+
+def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
+    """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
+    trades; None when the market has no trades or a trade has no `seq`. The trades stream out of the lake in Arrow
+    batches of `batch_rows`, in whatever order the files hold them: the kernel turns each batch into partial candles,
+    one per run of trades in (timestamp, seq) order, carrying the keys of their first and last trade, and
+    `_merge_minutes` joins the partials of a minute. A batch in no useful order (more partials than a quarter of its
+    trades) is sorted first. Only one batch of trades is in memory at a time."""
+    reader = c.execute("SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades WHERE exchange = ? AND symbol = ?",
+                       [ex, sym]).to_arrow_reader(batch_rows)
+    parts = []
+    for batch in reader:
+        if batch.column(1).null_count: return None
+        ts, seq, price, amount, cost = (batch.column(i).to_numpy() for i in range(5))
+        m, starts = _minutes(ts, price, amount, cost, seq)
+        if len(starts) > len(ts) // 4 + 1:
+            o = np.lexsort((seq, ts))
+            ts, seq, price, amount, cost = ts[o], seq[o], price[o], amount[o], cost[o]
+            m, starts = _minutes(ts, price, amount, cost, seq)
+        ends = np.r_[starts[1:], len(ts)] - 1
+        parts.append(dict(m, first_ts=ts[starts], first_seq=seq[starts], last_ts=ts[ends], last_seq=seq[ends]))
+    if not parts: return None
+    p = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
+    b = p["b"]
+    return _merge_minutes(p) if (b[1:] <= b[:-1]).any() else {k: p[k] for k in _COLS}   # else no minute is split
+
+def _candle_batches(parts: dict) -> "pa.Table":
+    """The six resolutions as one Arrow table (timeframe, open_time, open, high, low, close, volume, trades,
+    quote_volume) in (timeframe, time) order — each Parquet row group then spans a short time range of one resolution,
+    so later reads of a few buckets skip the rest by their min/max statistics — cut into batches DuckDB reads on all
+    its threads."""
+    import pyarrow as pa
+    tables = [pa.table({"timeframe": pa.DictionaryArray.from_arrays(np.zeros(len(p["b"]), np.int8), pa.array([tf])),
+                        "open_time": pa.array(p["b"] * 1000, pa.timestamp("us", tz="UTC")),
+                        **{k: p[k] for k in _COLS[1:]}}) for tf, p in parts.items()]
+    return pa.Table.from_batches(pa.concat_tables(tables).combine_chunks().to_batches(max_chunksize=122_880))
 
 def _rebuild_sql(key: str) -> str:
     "One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades, each coarser from the next finer."
@@ -605,22 +706,32 @@ def _rebuild_sql(key: str) -> str:
     SELECT $ex, $sym, timeframe, make_timestamptz(b * 1000), open, high, low, close, volume, trades, quote_volume
     FROM ({union}) ORDER BY timeframe, b"""
 
-_FAST_KEY = "((timestamp_ms % 60000) << 47) | seq"   # (time within the minute, seq) as one BIGINT, when 0 <= seq < 2^47
 _TRADE_KEY = "(timestamp_ms, coalesce(seq, -1), id)" # the general trade order
 
 def _rebuild_market(c, ex: str, sym: str) -> None:
-    """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades, in
-    the lake with one delete and one `INSERT … SELECT` (inside a lake transaction)."""
-    lo, hi, no_seq, min_seq, max_seq = c.execute("""SELECT min(timestamp_ms), max(timestamp_ms), count(*) - count(seq), min(seq),
-        max(seq) FROM lake.trades WHERE exchange = ? AND symbol = ?""", [ex, sym]).fetchone()
-    if lo is None: return
-    # the one-BIGINT key orders trades as (timestamp, id) when every id is an integer without leading zeros (then seq
-    # is unique); `id < '1'` is answered from the files' min/max statistics, without reading the ids
-    fast = no_seq == 0 and min_seq >= 0 and max_seq < 2**47 and c.execute(
-        "SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' AND id <> '0'", [ex, sym]).fetchone()[0] == 0
+    """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
+    (inside a lake transaction): one delete, then one insert of all six resolutions. When every id is an integer
+    without leading zeros (Binance's, and most exchanges'), (timestamp, seq) is the trade order: the trades stream
+    through `_lake_minutes` and the compiled kernel, and the candles go in from Arrow. Other ids take one
+    `INSERT … SELECT` inside DuckDB, ordered by the general `(timestamp_ms, seq, id)` key."""
+    # seq is unique when no id has a leading zero; `id < '1'` is answered from the files' min/max statistics, without
+    # reading the ids
+    plain = c.execute("SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' AND id <> '0'",
+                      [ex, sym]).fetchone()[0] == 0
+    minutes = _lake_minutes(c, ex, sym) if plain else None
+    if minutes is None:
+        lo, hi = c.execute("SELECT min(timestamp_ms), max(timestamp_ms) FROM lake.trades WHERE exchange = ? AND symbol = ?", [ex, sym]).fetchone()
+        if lo is None: return
+    else: lo, hi = int(minutes["b"][0]), int(minutes["b"][-1])
     c.execute("""DELETE FROM lake.candles WHERE exchange = ? AND symbol = ? AND open_time >= to_timestamp(?)
                  AND open_time < to_timestamp(?)""", [ex, sym, lo // 86_400_000 * 86_400_000 // 1000, (hi // 86_400_000 + 1) * 86_400_000 // 1000])
-    c.execute(_rebuild_sql(_FAST_KEY if fast else _TRADE_KEY), dict(ex=ex, sym=sym))
+    if minutes is None:
+        c.execute(_rebuild_sql(_TRADE_KEY), dict(ex=ex, sym=sym)); return
+    c.register("_fl_built", _candle_batches(_resolutions(minutes)))
+    try:
+        c.execute("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close, volume,
+                     trades, quote_volume FROM _fl_built""", dict(ex=ex, sym=sym))
+    finally: c.unregister("_fl_built")
 
 def build_candles(exchange: str = None,   # limit to one exchange (default: all)
                   symbol: str = None,     # limit to one symbol (default: all)
