@@ -619,18 +619,20 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
 _BATCH_ROWS = 1 << 17   # trades per Arrow batch streamed out of the lake (about a Parquet row group)
 
 @numba.njit(cache=True, nogil=True)
-def _merge_kernel(b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq):
-    """Merge partial candles sorted by bucket start `b` (partials of one bucket adjacent, in any order): the open of the
-    partial whose first trade comes first in (timestamp, seq) order, the close of the one whose last trade comes last,
-    extremes and sums combined. Returns (bucket start ms, open, high, low, close, volume, trades, quote_volume)."""
-    rows, m = len(b), 0
-    for i in range(rows):
-        if i == 0 or b[i] != b[i - 1]: m += 1
+def _merge_kernel(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq):
+    """Merge partial candles, taken in `order` (which sorts them by bucket start `b`; partials of one bucket in any
+    order): the open of the partial whose first trade comes first in (timestamp, seq) order, the close of the one whose
+    last trade comes last, extremes and sums combined. Reading through `order` spares a sorted copy of every column.
+    Returns (bucket start ms, open, high, low, close, volume, trades, quote_volume)."""
+    rows, m = len(order), 0
+    for r in range(rows):
+        if r == 0 or b[order[r]] != b[order[r - 1]]: m += 1
     bb, nn = np.empty(m, np.int64), np.zeros(m, np.int64)
     oo, hh, ll, cc, vv, qq = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.zeros(m), np.zeros(m)
     j, f, e = -1, 0, 0                          # f, e: rows holding the bucket's earliest first trade, latest last trade
-    for i in range(rows):
-        if i == 0 or b[i] != b[i - 1]:
+    for r in range(rows):
+        i = order[r]
+        if r == 0 or b[i] != b[order[r - 1]]:
             j += 1; f = e = i
             bb[j], oo[j], hh[j], ll[j], cc[j] = b[i], o[i], h[i], l[i], c[i]
         else:
@@ -644,11 +646,9 @@ def _merge_kernel(b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq
 def _merge_minutes(p: dict) -> dict:
     """Partial 1m candles (`_COLS` and the (timestamp, seq) keys of each one's first and last trade) from batches of
     trades, merged into one candle per minute, in time order. The partials come almost sorted (the lake's files hold
-    runs of trades in time order), which a stable sort (timsort) puts in order in about linear time."""
-    if (p["b"][1:] < p["b"][:-1]).any():
-        order = np.argsort(p["b"], kind="stable")
-        p = {k: v[order] for k, v in p.items()}
-    return dict(zip(_COLS, _merge_kernel(*(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"])))
+    runs of trades in time order), which a stable sort (timsort) orders in about linear time."""
+    order = np.argsort(p["b"], kind="stable")
+    return dict(zip(_COLS, _merge_kernel(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"])))
 
 def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
     """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
@@ -678,13 +678,15 @@ def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Option
 def _candle_batches(parts: dict) -> "pa.Table":
     """The six resolutions as one Arrow table (timeframe, open_time, open, high, low, close, volume, trades,
     quote_volume) in (timeframe, time) order — each Parquet row group then spans a short time range of one resolution,
-    so later reads of a few buckets skip the rest by their min/max statistics — cut into batches DuckDB reads on all
-    its threads."""
+    so later reads of a few buckets skip the rest by their min/max statistics — in batches of a row group, which DuckDB
+    reads on all its threads. The numpy columns are used in place, not copied."""
     import pyarrow as pa
-    tables = [pa.table({"timeframe": pa.DictionaryArray.from_arrays(np.zeros(len(p["b"]), np.int8), pa.array([tf])),
-                        "open_time": pa.array(p["b"] * 1000, pa.timestamp("us", tz="UTC")),
-                        **{k: p[k] for k in _COLS[1:]}}) for tf, p in parts.items()]
-    return pa.Table.from_batches(pa.concat_tables(tables).combine_chunks().to_batches(max_chunksize=122_880))
+    batches = []
+    for tf, p in parts.items():
+        t = pa.table({"timeframe": pa.DictionaryArray.from_arrays(np.zeros(len(p["b"]), np.int8), pa.array([tf])),
+                      "open_time": pa.array(p["b"] * 1000, pa.timestamp("us", tz="UTC")), **{k: p[k] for k in _COLS[1:]}})
+        batches += t.to_batches(max_chunksize=122_880)
+    return pa.Table.from_batches(batches)
 
 def _rebuild_sql(key: str) -> str:
     "One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades, each coarser from the next finer."
