@@ -546,34 +546,45 @@ def candles(exchange: str,                 # ccxt exchange id
 
 # %% ../nbs/20_markets.ipynb #af5e375b
 @numba.njit(cache=True, nogil=True)
-def _ohlcv_kernel(b, seq, o, h, l, c, v, n, q, ms):
-    """One pass over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is one trade) or
-    finer candles — aggregating them into `ms` buckets on the epoch grid. Returns (starts: int64 index of each output
-    row's first input row, bucket start ms, open, high, low, close, volume, trades, quote_volume). With `seq` (trades
-    whose order is (timestamp, seq)) a row out of that order also starts a new output row, so every output row
-    aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the rows are not sorted."""
-    rows, check = len(b), len(seq) > 0
-    new = np.empty(rows, np.bool_)              # first pass: where output rows start (dividing only there), and how many
-    m, lo, hi = 0, 0, 0
+def _ohlcv_breaks(b, seq, ms, new) -> int:
+    """First pass of `_ohlcv_kernel`: mark in `new` (bool, one per row) the rows that start an output row — a new `ms`
+    bucket, or with `seq` a row not after the previous one in (time, seq) order — and count them. Divides only there."""
+    rows, check, m, lo, hi = len(b), len(seq) > 0, 0, 0, 0
     for i in range(rows):
         x = b[i]
         s = i == 0 or x < lo or x >= hi
         if not s and check: s = x < b[i - 1] or (x == b[i - 1] and seq[i] <= seq[i - 1])
         new[i] = s
         if s: m += 1; lo = x // ms * ms; hi = lo + ms
-    starts, bb, nn = np.empty(m, np.int64), np.empty(m, np.int64), np.zeros(m, np.int64)
-    oo, hh, ll, cc, vv, qq = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.zeros(m), np.zeros(m)
+    return m
+
+@numba.njit(cache=True, nogil=True)
+def _ohlcv_fill(b, o, h, l, c, v, n, q, ms, new, starts, bb, oo, hh, ll, cc, vv, nn, qq) -> None:
+    "Second pass of `_ohlcv_kernel`: the aggregates, into the output arrays."
     counted, j = len(n) > 0, -1
-    for i in range(rows):                       # second pass: the aggregates, into outputs allocated once
+    for i in range(len(b)):
         if new[i]:
             j += 1
-            starts[j], bb[j], oo[j], hh[j], ll[j] = i, b[i] // ms * ms, o[i], h[i], l[i]
+            starts[j], bb[j], oo[j], hh[j], ll[j], vv[j], qq[j], nn[j] = i, b[i] // ms * ms, o[i], h[i], l[i], 0.0, 0.0, 0
         else:
             if h[i] > hh[j]: hh[j] = h[i]
             if l[i] < ll[j]: ll[j] = l[i]
         cc[j] = c[i]; vv[j] += v[i]; qq[j] += q[i]
         nn[j] += n[i] if counted else 1
-    return starts, bb, oo, hh, ll, cc, vv, nn, qq
+
+def _ohlcv_kernel(b, seq, o, h, l, c, v, n, q, ms: int) -> tuple:
+    """One pass over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is one trade) or
+    finer candles — aggregating them into `ms` buckets on the epoch grid; compiled (numba), in two passes. Returns
+    (starts: int64 index of each output row's first input row, bucket start ms, open, high, low, close, volume, trades,
+    quote_volume). With `seq` (trades whose order is (timestamp, seq)) a row out of that order also starts a new output
+    row, so every output row aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the
+    rows are not sorted. The outputs are numpy's allocations (which ask the kernel for huge pages): on this kind of
+    virtual machine first-touch page faults, not arithmetic, were most of the time with numba's own allocations."""
+    new = np.empty(len(b), np.bool_)
+    m = _ohlcv_breaks(b, seq, ms, new)
+    out = (np.empty(m, np.int64), np.empty(m, np.int64), *(np.empty(m) for _ in range(5)), np.empty(m, np.int64), np.empty(m))
+    _ohlcv_fill(b, o, h, l, c, v, n, q, ms, new, *out)
+    return out
 
 _COLS = ("b", "open", "high", "low", "close", "volume", "trades", "quote_volume")
 _NONE = np.empty(0, np.int64)   # no `seq` (rows already in order) / no `n` (each row is one trade)
@@ -619,36 +630,41 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
 _BATCH_ROWS = 1 << 17   # trades per Arrow batch streamed out of the lake (about a Parquet row group)
 
 @numba.njit(cache=True, nogil=True)
-def _merge_kernel(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq):
-    """Merge partial candles, taken in `order` (which sorts them by bucket start `b`; partials of one bucket in any
-    order): the open of the partial whose first trade comes first in (timestamp, seq) order, the close of the one whose
-    last trade comes last, extremes and sums combined. Reading through `order` spares a sorted copy of every column.
-    Returns (bucket start ms, open, high, low, close, volume, trades, quote_volume)."""
-    rows, m = len(order), 0
-    for r in range(rows):
+def _merge_count(order, b) -> int:
+    "How many distinct buckets `b` holds, read in `order` (which sorts it)."
+    m = 0
+    for r in range(len(order)):
         if r == 0 or b[order[r]] != b[order[r - 1]]: m += 1
-    bb, nn = np.empty(m, np.int64), np.zeros(m, np.int64)
-    oo, hh, ll, cc, vv, qq = np.empty(m), np.empty(m), np.empty(m), np.empty(m), np.zeros(m), np.zeros(m)
+    return m
+
+@numba.njit(cache=True, nogil=True)
+def _merge_fill(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq, bb, oo, hh, ll, cc, vv, nn, qq) -> None:
+    """Merge partial candles, taken in `order` (which sorts them by bucket start `b`; partials of one bucket in any
+    order), into the output arrays: the open of the partial whose first trade comes first in (timestamp, seq) order,
+    the close of the one whose last trade comes last, extremes and sums combined. Reading through `order` spares a
+    sorted copy of every column."""
     j, f, e = -1, 0, 0                          # f, e: rows holding the bucket's earliest first trade, latest last trade
-    for r in range(rows):
+    for r in range(len(order)):
         i = order[r]
         if r == 0 or b[i] != b[order[r - 1]]:
             j += 1; f = e = i
-            bb[j], oo[j], hh[j], ll[j], cc[j] = b[i], o[i], h[i], l[i], c[i]
+            bb[j], oo[j], hh[j], ll[j], cc[j], vv[j], nn[j], qq[j] = b[i], o[i], h[i], l[i], c[i], v[i], n[i], q[i]
         else:
             if first_ts[i] < first_ts[f] or (first_ts[i] == first_ts[f] and first_seq[i] < first_seq[f]): f = i; oo[j] = o[i]
             if last_ts[i] > last_ts[e] or (last_ts[i] == last_ts[e] and last_seq[i] > last_seq[e]): e = i; cc[j] = c[i]
             if h[i] > hh[j]: hh[j] = h[i]
             if l[i] < ll[j]: ll[j] = l[i]
-        vv[j] += v[i]; nn[j] += n[i]; qq[j] += q[i]
-    return bb, oo, hh, ll, cc, vv, nn, qq
+            vv[j] += v[i]; nn[j] += n[i]; qq[j] += q[i]
 
 def _merge_minutes(p: dict) -> dict:
     """Partial 1m candles (`_COLS` and the (timestamp, seq) keys of each one's first and last trade) from batches of
     trades, merged into one candle per minute, in time order. The partials come almost sorted (the lake's files hold
     runs of trades in time order), which a stable sort (timsort) orders in about linear time."""
     order = np.argsort(p["b"], kind="stable")
-    return dict(zip(_COLS, _merge_kernel(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"])))
+    m = _merge_count(order, p["b"])
+    out = (np.empty(m, np.int64), *(np.empty(m) for _ in range(5)), np.empty(m, np.int64), np.empty(m))
+    _merge_fill(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"], *out)
+    return dict(zip(_COLS, out))
 
 def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
     """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
