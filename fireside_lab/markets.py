@@ -546,45 +546,40 @@ def candles(exchange: str,                 # ccxt exchange id
 
 # %% ../nbs/20_markets.ipynb #af5e375b
 @numba.njit(cache=True, nogil=True)
-def _ohlcv_breaks(b, seq, ms, new) -> int:
-    """First pass of `_ohlcv_kernel`: mark in `new` (bool, one per row) the rows that start an output row — a new `ms`
-    bucket, or with `seq` a row not after the previous one in (time, seq) order — and count them. Divides only there."""
-    rows, check, m, lo, hi = len(b), len(seq) > 0, 0, 0, 0
-    for i in range(rows):
-        x = b[i]
-        s = i == 0 or x < lo or x >= hi
-        if not s and check: s = x < b[i - 1] or (x == b[i - 1] and seq[i] <= seq[i - 1])
-        new[i] = s
-        if s: m += 1; lo = x // ms * ms; hi = lo + ms
-    return m
-
-@numba.njit(cache=True, nogil=True)
-def _ohlcv_fill(b, o, h, l, c, v, n, q, ms, new, starts, bb, oo, hh, ll, cc, vv, nn, qq) -> None:
-    "Second pass of `_ohlcv_kernel`: the aggregates, into the output arrays."
-    counted, j = len(n) > 0, -1
+def _ohlcv_fill(b, seq, o, h, l, c, v, n, q, ms, starts, bb, oo, hh, ll, cc, vv, nn, qq) -> int:
+    """The pass of `_ohlcv_kernel` over the rows, into output arrays long enough for every output row; returns how many
+    output rows it wrote. A row starts one when it is outside the current `ms` bucket (the kernel divides only then) or,
+    with `seq`, not after the previous row in (time, seq) order."""
+    check, counted, j, lo, hi = len(seq) > 0, len(n) > 0, -1, 0, 0
     for i in range(len(b)):
-        if new[i]:
-            j += 1
-            starts[j], bb[j], oo[j], hh[j], ll[j], vv[j], qq[j], nn[j] = i, b[i] // ms * ms, o[i], h[i], l[i], 0.0, 0.0, 0
+        x = b[i]
+        new = i == 0 or x < lo or x >= hi
+        if not new and check: new = x < b[i - 1] or (x == b[i - 1] and seq[i] <= seq[i - 1])
+        if new:
+            j += 1; lo = x // ms * ms; hi = lo + ms
+            starts[j], bb[j], oo[j], hh[j], ll[j], vv[j], qq[j], nn[j] = i, lo, o[i], h[i], l[i], 0.0, 0.0, 0
         else:
             if h[i] > hh[j]: hh[j] = h[i]
             if l[i] < ll[j]: ll[j] = l[i]
         cc[j] = c[i]; vv[j] += v[i]; qq[j] += q[i]
         nn[j] += n[i] if counted else 1
+    return j + 1
 
 def _ohlcv_kernel(b, seq, o, h, l, c, v, n, q, ms: int) -> tuple:
-    """One pass over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is one trade) or
-    finer candles — aggregating them into `ms` buckets on the epoch grid; compiled (numba), in two passes. Returns
-    (starts: int64 index of each output row's first input row, bucket start ms, open, high, low, close, volume, trades,
-    quote_volume). With `seq` (trades whose order is (timestamp, seq)) a row out of that order also starts a new output
-    row, so every output row aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the
-    rows are not sorted. The outputs are numpy's allocations (which ask the kernel for huge pages): on this kind of
-    virtual machine first-touch page faults, not arithmetic, were most of the time with numba's own allocations."""
-    new = np.empty(len(b), np.bool_)
-    m = _ohlcv_breaks(b, seq, ms, new)
-    out = (np.empty(m, np.int64), np.empty(m, np.int64), *(np.empty(m) for _ in range(5)), np.empty(m, np.int64), np.empty(m))
-    _ohlcv_fill(b, o, h, l, c, v, n, q, ms, new, *out)
-    return out
+    """One compiled pass (numba) over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is
+    one trade) or finer candles — aggregating them into `ms` buckets on the epoch grid. Returns (starts: int64 index of
+    each output row's first input row, bucket start ms, open, high, low, close, volume, trades, quote_volume). With `seq`
+    (trades whose order is (timestamp, seq)) a row out of that order also starts a new output row, so every output row
+    aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the rows are not sorted.
+    The outputs are numpy's allocations, as long as the output can be (the buckets the time span covers, for rows in
+    order), and come back as views of their written part: pages never written are never touched, and on this kind of
+    virtual machine first-touch page faults, not the arithmetic, were most of the time with allocations made inside
+    the kernel."""
+    rows = len(b)
+    cap = rows if len(seq) or rows == 0 else min(rows, (b[-1] // ms - b[0] // ms) + 1)
+    out = (np.empty(cap, np.int64), np.empty(cap, np.int64), *(np.empty(cap) for _ in range(5)), np.empty(cap, np.int64), np.empty(cap))
+    m = _ohlcv_fill(b, seq, o, h, l, c, v, n, q, ms, *out)
+    return tuple(x[:m] for x in out)
 
 _COLS = ("b", "open", "high", "low", "close", "volume", "trades", "quote_volume")
 _NONE = np.empty(0, np.int64)   # no `seq` (rows already in order) / no `n` (each row is one trade)
