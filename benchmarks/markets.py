@@ -12,7 +12,8 @@ Building all six resolutions (1m 5m 15m 1h 4h 1d), measured in one run on the sa
     `convert_trades_to_ohlcv`, with the feather data handler, freqtrade's default format): `trades_load` (read_feather,
     `trades_df_remove_duplicates`, `trades_convert_types`), then per timeframe `trades_to_ohlcv` (pandas
     `resample().ohlc()` on price, `sum` on amount, `dropna`) and `ohlcv_store` (to_feather, lz4 level 9);
-- computation only, in memory, on the same DataFrame (the trades as freqtrade's `trades_load` returns them):
+- computation only, in memory, on the same DataFrame (the trades as freqtrade's `trades_load` returns them),
+  measured after the storage rounds, once that DataFrame is loaded:
   - project: `markets.trades_to_candles`;
   - baseline: freqtrade's `trades_to_ohlcv` once per timeframe, nothing written.
 The project's lake build against the in-memory baseline (unlike work: storage on one side only) is printed too.
@@ -126,11 +127,12 @@ def main():
         ft_dir.mkdir()
         con.execute("""SELECT timestamp_ms AS timestamp, id, type, side, price, amount, cost FROM lake.trades
                        ORDER BY timestamp_ms, seq""").df().to_feather(ft_dir / "XRP_ETH-trades.feather", compression_level=9, compression="lz4")
-        frame = freqtrade_trades_load(ft_dir / "XRP_ETH-trades.feather")   # the in-memory input of both computations
-        # warm-up on a small frame (not timed): the project's kernel loads from numba's on-disk cache, pandas its paths
-        markets.trades_to_candles(frame.iloc[:1000]); [freqtrade_trades_to_ohlcv(frame.iloc[:1000], tf) for tf in TF_SECONDS]
-        # rounds alternate project and baseline, so a change in the shared machine's load hits both alike; before each
-        # project round the candles are deleted (not timed), so every build starts from an empty table
+        # warm-up (not timed): the project's kernels load from numba's on-disk cache, pandas warms its paths
+        markets.trades_to_candles(base); [freqtrade_trades_to_ohlcv(base.assign(date=pd.to_datetime(base.timestamp_ms, unit="ms", utc=True)), tf) for tf in TF_SECONDS]
+        # two phases, each with the process in the same state for both sides: storage to storage first (nothing big held
+        # in memory), then the in-memory computations on freqtrade's loaded DataFrame. Rounds alternate project and
+        # baseline, so a change in the shared machine's load hits both alike; before each project build the candles are
+        # deleted (not timed), so every build starts from an empty table
         t_project, t_ft, t_ft_parts, t_pandas, t_mem = [], [], [], [], []
         for rnd in range(args.rounds):
             store.transaction(con, lambda c: c.execute("DELETE FROM lake.candles"))
@@ -144,6 +146,11 @@ def main():
             t_ft.append(time.perf_counter() - t)
             t_ft_parts.append(parts)
             del stored
+            print(f"storage round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, freqtrade trades-to-ohlcv "
+                  f"{t_ft[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
+        gc.collect()
+        frame = freqtrade_trades_load(ft_dir / "XRP_ETH-trades.feather")   # the in-memory input of both computations
+        for rnd in range(args.rounds):
             gc.collect()
             t = time.perf_counter()
             ref = {tf: freqtrade_trades_to_ohlcv(frame, tf) for tf in TF_SECONDS}
@@ -154,8 +161,7 @@ def main():
             t_mem.append(time.perf_counter() - t)
             assert all(len(mem[tf]) == len(ref[tf]) for tf in TF_SECONDS)
             del mem
-            print(f"round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, freqtrade trades-to-ohlcv {t_ft[-1]:.2f} s; "
-                  f"in memory: freqtrade {t_pandas[-1]:.2f} s, project {t_mem[-1]:.3f} s  (load {os.getloadavg()[0]:.1f})")
+            print(f"in-memory round {rnd + 1}: freqtrade {t_pandas[-1]:.2f} s, project {t_mem[-1]:.3f} s  (load {os.getloadavg()[0]:.1f})")
         med = statistics.median
         per_tf = counts.set_index("timeframe").candles.to_dict()
         ft_load, ft_resample, ft_store = (med(p[i] for p in t_ft_parts) for i in range(3))
