@@ -625,17 +625,9 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
 _BATCH_ROWS = 1 << 17   # trades per Arrow batch streamed out of the lake (about a Parquet row group)
 
 @numba.njit(cache=True, nogil=True)
-def _merge_count(order, b) -> int:
-    "How many distinct buckets `b` holds, read in `order` (which sorts it)."
-    m = 0
-    for r in range(len(order)):
-        if r == 0 or b[order[r]] != b[order[r - 1]]: m += 1
-    return m
-
-@numba.njit(cache=True, nogil=True)
-def _merge_fill(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq, bb, oo, hh, ll, cc, vv, nn, qq) -> None:
+def _merge_fill(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq, bb, oo, hh, ll, cc, vv, nn, qq) -> int:
     """Merge partial candles, taken in `order` (which sorts them by bucket start `b`; partials of one bucket in any
-    order), into the output arrays: the open of the partial whose first trade comes first in (timestamp, seq) order,
+    order), into output arrays long enough for every bucket; returns how many buckets it wrote: the open of the partial whose first trade comes first in (timestamp, seq) order,
     the close of the one whose last trade comes last, extremes and sums combined. Reading through `order` spares a
     sorted copy of every column."""
     j, f, e = -1, 0, 0                          # f, e: rows holding the bucket's earliest first trade, latest last trade
@@ -650,16 +642,17 @@ def _merge_fill(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, las
             if h[i] > hh[j]: hh[j] = h[i]
             if l[i] < ll[j]: ll[j] = l[i]
             vv[j] += v[i]; nn[j] += n[i]; qq[j] += q[i]
+    return j + 1
 
 def _merge_minutes(p: dict) -> dict:
     """Partial 1m candles (`_COLS` and the (timestamp, seq) keys of each one's first and last trade) from batches of
     trades, merged into one candle per minute, in time order. The partials come almost sorted (the lake's files hold
     runs of trades in time order), which a stable sort (timsort) orders in about linear time."""
     order = np.argsort(p["b"], kind="stable")
-    m = _merge_count(order, p["b"])
-    out = (np.empty(m, np.int64), *(np.empty(m) for _ in range(5)), np.empty(m, np.int64), np.empty(m))
-    _merge_fill(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"], *out)
-    return dict(zip(_COLS, out))
+    cap = len(order)                            # at most one bucket per partial; as in `_ohlcv_kernel`, views come back
+    out = (np.empty(cap, np.int64), *(np.empty(cap) for _ in range(5)), np.empty(cap, np.int64), np.empty(cap))
+    m = _merge_fill(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"], *out)
+    return {k: x[:m] for k, x in zip(_COLS, out)}
 
 def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
     """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
@@ -699,12 +692,15 @@ def _candle_batches(parts: dict) -> "pa.Table":
         batches += t.to_batches(max_chunksize=122_880)
     return pa.Table.from_batches(batches)
 
-def _rebuild_sql(key: str) -> str:
-    "One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades, each coarser from the next finer."
+_TRADE_KEY = "(timestamp_ms, coalesce(seq, -1), id)" # the general trade order
+
+def _rebuild_sql() -> str:
+    """One `INSERT … SELECT` that builds all six resolutions of market ($ex, $sym) in the lake: 1m from trades (open and
+    close by the general trade order `_TRADE_KEY`), each coarser from the next finer."""
     ctes = [f"""c1m AS MATERIALIZED (
         SELECT timestamp_ms // 60000 * 60000 AS b, arg_min(price, k) AS open, max(price) AS high, min(price) AS low,
                arg_max(price, k) AS close, sum(amount) AS volume, count(*) AS trades, sum(cost) AS quote_volume
-        FROM (SELECT timestamp_ms, price, amount, cost, {key} AS k FROM lake.trades WHERE exchange = $ex AND symbol = $sym)
+        FROM (SELECT timestamp_ms, price, amount, cost, {_TRADE_KEY} AS k FROM lake.trades WHERE exchange = $ex AND symbol = $sym)
         GROUP BY b)"""]
     for fine, tf in zip(_TF, _TF[1:]):
         ms = TIMEFRAMES[tf]
@@ -718,8 +714,6 @@ def _rebuild_sql(key: str) -> str:
     return f"""INSERT INTO lake.candles WITH {", ".join(ctes)}
     SELECT $ex, $sym, timeframe, make_timestamptz(b * 1000), open, high, low, close, volume, trades, quote_volume
     FROM ({union}) ORDER BY timeframe, b"""
-
-_TRADE_KEY = "(timestamp_ms, coalesce(seq, -1), id)" # the general trade order
 
 def _rebuild_market(c, ex: str, sym: str) -> None:
     """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
@@ -739,7 +733,7 @@ def _rebuild_market(c, ex: str, sym: str) -> None:
     c.execute("""DELETE FROM lake.candles WHERE exchange = ? AND symbol = ? AND open_time >= to_timestamp(?)
                  AND open_time < to_timestamp(?)""", [ex, sym, lo // 86_400_000 * 86_400_000 // 1000, (hi // 86_400_000 + 1) * 86_400_000 // 1000])
     if minutes is None:
-        c.execute(_rebuild_sql(_TRADE_KEY), dict(ex=ex, sym=sym)); return
+        c.execute(_rebuild_sql(), dict(ex=ex, sym=sym)); return
     c.register("_fl_built", _candle_batches(_resolutions(minutes)))
     try:
         c.execute("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close, volume,
