@@ -639,18 +639,22 @@ class _Watchdog(threading.Thread):
             except Exception:
                 log.exception("watchdog of run %s", self.run_id)
 
+# what claiming a run sets, in the native statement and in the transaction alike; its `?` take `claim_args` in `_claim`
+_CLAIM_SET = ("status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, consumer=?, snapshot_id=?, "
+              "git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, traceback=NULL, "
+              "cause=NULL, failed_cell=NULL")
+
 def _claim(con, run_id: str) -> dict | None:
     picked = _now()                      # when this worker took the run (the start of enqueue->start latency's "start")
     head, dirty = _git_info()
     snap = store.lake_snapshot_id(con)
     worker, consumer, dirty = _worker_name(), f"{socket.gethostname()}:{os.getppid()}", None if dirty is None else int(dirty)
+    claim_args = [picked, picked, worker, consumer, snap, head, dirty, _version()]
     if store.state_engine(con) == "sqlite":
         # the common case in one native statement (the trigger writes the `running` event): a waiting, uncancelled run
-        if rows := store.native_write(con, "UPDATE runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, "
-                "consumer=?, snapshot_id=?, git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, "
-                "traceback=NULL, cause=NULL, failed_cell=NULL, event_detail=? WHERE run_id=? "
+        if rows := store.native_write(con, f"UPDATE runs SET {_CLAIM_SET}, event_detail=? WHERE run_id=? "
                 "AND status IN ('queued', 'retrying', 'interrupted') AND cancel_requested = 0 RETURNING *",
-                _p([picked, picked, worker, consumer, snap, head, dirty, _version(), worker, run_id]), table="runs"):
+                _p([*claim_args, worker, run_id]), table="runs"):
             return _run_dict(rows[0])           # the claimed row itself, typed (no read-back)
     out = {}
     def write(c):
@@ -663,10 +667,7 @@ def _claim(con, run_id: str) -> dict | None:
         if r[1]:
             _x(c, "UPDATE state.runs SET status='cancelled', cause='cancelled', finished_at=?, updated_at=? WHERE run_id=?", [now, now, run_id])
             _event(c, run_id, "cancelled", "cancelled before it started"); out["skip"] = "cancelled"; return
-        _x(c, "UPDATE state.runs SET status='running', attempt=attempt+1, started_at=?, updated_at=?, worker=?, consumer=?, "
-                  "snapshot_id=?, git_commit=?, git_dirty=?, version=?, progress=0, progress_message=NULL, error=NULL, "
-                  "traceback=NULL, cause=NULL, failed_cell=NULL WHERE run_id=?",
-                  [now, now, worker, consumer, snap, head, dirty, _version(), run_id])
+        _x(c, f"UPDATE state.runs SET {_CLAIM_SET} WHERE run_id=?", [*claim_args, run_id])
         _event(c, run_id, "running", worker)
         out["claimed"] = True
     with store.state_write_lock(con): store.transaction(con, write)     # workers queue in the kernel, not in busy sleeps
