@@ -177,11 +177,18 @@ def keeper_pids() -> set[int]:
     p = _KEEPER["proc"]
     return {p.pid} if p is not None and p.poll() is None else set()
 
-def _json_param(v):
-    if v is None or isinstance(v, (str, float)) and not isinstance(v, bool): return v
-    if isinstance(v, bool): return int(v)
+def _plain(v):
+    """A statement parameter as a plain Python value: None, int (also bools and numpy integers), float (also numpy
+    floats), or the value itself (text, datetimes, anything else). `_lit`, `_param_type` and the keeper's JSON use it."""
+    if v is None or isinstance(v, str): return v
     if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return int(v)
-    if hasattr(v, "dtype") and v.dtype.kind == "f": return float(v)
+    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return float(v)
+    return v
+
+def _json_param(v):
+    "A parameter as the keeper's JSON carries it: numbers and text as they are, datetimes as ISO text, anything else as text."
+    v = _plain(v)
+    if v is None or isinstance(v, (str, int, float)): return v
     if hasattr(v, "isoformat"): return v.isoformat(sep=" ") if hasattr(v, "hour") else v.isoformat()
     return str(v)
 
@@ -272,17 +279,15 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> duckdb
 # %% ../nbs/01_store.ipynb #5ff9f8cb
 def _lit(v) -> str:
     "A SQL literal for a parameter value (numbers as is, everything else a quoted string)."
-    if v is None: return "NULL"
-    if isinstance(v, bool): return str(int(v))
-    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return str(int(v))
-    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return repr(float(v))
+    p = _plain(v)
+    if p is None: return "NULL"
+    if isinstance(p, int): return str(p)
+    if isinstance(p, float): return repr(p)
     return "'" + str(v).replace("'", "''") + "'"
 
 def _param_type(v) -> str:
-    if isinstance(v, bool) or v is None: return "?::BIGINT" if isinstance(v, bool) else "?::VARCHAR"
-    if isinstance(v, int) or (hasattr(v, "dtype") and v.dtype.kind in "iu"): return "?::BIGINT"
-    if isinstance(v, float) or (hasattr(v, "dtype") and v.dtype.kind == "f"): return "?::DOUBLE"
-    return "?::VARCHAR"
+    p = _plain(v)
+    return "?::BIGINT" if isinstance(p, int) else "?::DOUBLE" if isinstance(p, float) else "?::VARCHAR"
 
 def state_engine(con: duckdb.DuckDBPyConnection) -> Literal["sqlite", "postgres"]:
     "Which engine holds the connection's `state` catalog."
@@ -293,7 +298,7 @@ def _native_from(con, sql: str, params: list) -> tuple[str, list]:
     if state_engine(con) == "sqlite":
         if not params: return "sqlite_query('state', ?)", [sql]
         ph = ", ".join(_param_type(v) for v in params)
-        return f"sqlite_query('state', ?, params=row({ph}))", [sql, *[int(v) if isinstance(v, bool) else v for v in params]]
+        return f"sqlite_query('state', ?, params=row({ph}))", [sql, *map(_plain, params)]
     parts = sql.split("?")           # postgres_query takes no parameters: inline them as quoted literals
     if len(parts) != len(params) + 1: raise ValueError(f"native_query: {len(parts) - 1} placeholders, {len(params)} parameters")
     return "postgres_query('state', ?)", [parts[0] + "".join(_lit(p) + s for p, s in zip(params, parts[1:]))]
