@@ -104,7 +104,7 @@ CREATE TABLE IF NOT EXISTS feed_post_stats (
 # %% ../nbs/42_feeds.ipynb #8e13083f
 def _sql(con) -> dict:
     "The few SQL spellings that differ between the state engines (SQLite JSON1 vs PostgreSQL)."
-    if store.layout(store.settings_of(con)).state_engine == "sqlite":
+    if store.state_engine(con) == "sqlite":
         return dict(agg=lambda x: f"json_group_array({x})", arr="json_array", each="SELECT value FROM json_each(?)")
     return dict(agg=lambda x: f"coalesce(json_agg({x})::text, '[]')", arr="json_build_array", each="SELECT json_array_elements_text(?::json)")
 
@@ -500,7 +500,7 @@ _INDEXES: dict = {}
 _INDEXES_LOCK = threading.Lock()
 
 def _index(con) -> _Index:
-    key = store.layout(store.settings_of(con))
+    key = store.layout_of(con)
     with _INDEXES_LOCK:
         if key not in _INDEXES: _INDEXES[key] = _Index()
         return _INDEXES[key]

@@ -111,7 +111,7 @@ def tracked_markets(con: duckdb.DuckDBPyConnection = None,  # store connection (
     "Tracked markets as a DataFrame (exchange, symbol, enabled: bool, source, added_at), sorted; cached for `refresh_s` seconds."
     con = con or store.connect()
     refresh_s = markets_settings().refresh_s if refresh_s is None else refresh_s
-    key = store.layout(store.settings_of(con))
+    key = store.layout_of(con)
     with _CACHE_LOCK:
         hit = _CACHE.get(key)
         if hit is None or time.monotonic() - hit[0] > refresh_s:

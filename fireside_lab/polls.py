@@ -349,7 +349,7 @@ def _insert_ballot(con, poll_id, voter, stored, now, native: bool = False) -> in
     # one statement: the poll must still be open (not closed by hand) when the row goes in; the trigger counts it.
     # `native` (SQLite, autocommit): the state engine runs it, finding the poll by its key (DuckDB would scan `polls`),
     # under the store's writer lock (many voter processes queue in the kernel, not in SQLite's busy sleeps)
-    if native and store.layout(store.settings_of(con)).state_engine == "sqlite":
+    if native and store.state_engine(con) == "sqlite":
         return len(store.native_write(con, "INSERT INTO ballots (poll_id, voter, choices, cast_at) SELECT poll_id, ?, ?, ? "
                                            "FROM polls WHERE poll_id = ? AND closed = 0 RETURNING 1", [voter, stored, now, poll_id]))
     return con.execute("INSERT INTO state.ballots SELECT poll_id, ?, ?, ? FROM state.polls WHERE poll_id = ? AND closed = 0",
@@ -367,7 +367,7 @@ _DEFINITIONS: dict[tuple[str, str], Poll] = {}
 
 def _definition(con, poll_id: str) -> Poll:
     "The poll, cached per store and process: a poll's definition never changes; `closed` is re-checked by the insert."
-    key = (store.layout(store.settings_of(con)).state_target, poll_id)
+    key = (store.layout_of(con).state_target, poll_id)
     if (p := _DEFINITIONS.get(key)) is None or p.closed:
         p = _DEFINITIONS[key] = get_poll(con, poll_id)
     return p

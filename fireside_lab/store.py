@@ -21,7 +21,7 @@ log = logging.getLogger(__name__)
 # %% auto #0
 __all__ = ['log', 'MIGRATIONS', 'MODULES', 'extension_path', 'StoreError', 'ConstraintError', 'is_transient', 'retry',
            'transaction', 'execute', 'query', 'query_df', 'Layout', 'layout', 'hold_open', 'keeper_pids', 'settings_of',
-           'connect', 'state_engine', 'native_query', 'native_select', 'state_write_lock', 'native_write',
+           'connect', 'layout_of', 'state_engine', 'native_query', 'native_select', 'state_write_lock', 'native_write',
            'lake_snapshot_id', 'Migration', 'migration', 'load_modules', 'upgrade', 'ensure_migrated',
            'migration_status']
 
@@ -240,7 +240,7 @@ def _attach(con, sql: str, setting: str, url: str):
         raise SettingsError(f"{setting}: cannot open {where}: {str(e).splitlines()[0]}") from None
 
 _SETTINGS_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()
-_STATE_ENGINE: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()   # con -> "sqlite" | "postgres"
+_LAYOUT_OF: "weakref.WeakKeyDictionary" = weakref.WeakKeyDictionary()     # con -> its Layout, worked out once
 
 def settings_of(con: duckdb.DuckDBPyConnection) -> Settings:
     "The settings a connection was opened with (the process's settings for a connection not made by `connect`)."
@@ -272,7 +272,7 @@ def connect(settings: Settings | None = None, *, migrate: bool = True) -> duckdb
     if lay.lake_catalog_engine == "sqlite" and s.store_keeper: hold_open(lay.lake_catalog.split(":", 2)[2])
     con.execute("USE memory")
     _SETTINGS_OF[con] = s
-    _STATE_ENGINE[con] = lay.state_engine
+    _LAYOUT_OF[con] = lay
     if migrate: ensure_migrated(con, s)
     return con
 
@@ -289,9 +289,14 @@ def _param_type(v) -> str:
     p = _plain(v)
     return "?::BIGINT" if isinstance(p, int) else "?::DOUBLE" if isinstance(p, float) else "?::VARCHAR"
 
+def layout_of(con: duckdb.DuckDBPyConnection) -> Layout:
+    """`layout(settings_of(con))`: where the connection's catalogs are. Worked out once for a connection `connect` made
+    (its settings are fixed); for any other connection, from the process's settings at each call."""
+    return _LAYOUT_OF.get(con) or layout(settings_of(con))
+
 def state_engine(con: duckdb.DuckDBPyConnection) -> Literal["sqlite", "postgres"]:
     "Which engine holds the connection's `state` catalog."
-    return _STATE_ENGINE.get(con) or layout(settings_of(con)).state_engine
+    return layout_of(con).state_engine
 
 def _native_from(con, sql: str, params: list) -> tuple[str, list]:
     "The DuckDB table expression that runs `sql` inside the state engine, and the parameters it takes."
@@ -315,7 +320,7 @@ _RESULT_COLUMNS: dict[str, list[str]] = {}
 
 def _table_types(con, table: str) -> dict[str, str]:
     "DuckDB's type for each column of `state.<table>` (what a DuckDB read of the table returns), cached per process."
-    key = (layout(settings_of(con)).state_target, table)
+    key = (layout_of(con).state_target, table)
     if key not in _TABLE_TYPES:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", table): raise ValueError(f"table: {table!r} is not a plain table name")
         cur = retry(lambda: con.execute(f"SELECT * FROM state.{table} LIMIT 0"))
@@ -347,7 +352,7 @@ def state_write_lock(con: duckdb.DuckDBPyConnection):
     thread of this data dir at a time, waiting writers queued by the kernel (`flock`) instead of SQLite's busy sleeps.
     Hold it only around a short write; never around work that waits for another process."""
     if state_engine(con) != "sqlite": yield; return
-    key = (os.getpid(), layout(settings_of(con)).state_target + ".write-lock")
+    key = (os.getpid(), layout_of(con).state_target + ".write-lock")
     with _WRITE_LOCKS_GUARD:
         if key not in _WRITE_LOCKS:
             _WRITE_LOCKS[key] = (os.open(key[1], os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600), threading.Lock())
@@ -376,7 +381,7 @@ def native_write(con: duckdb.DuckDBPyConnection, sql: str, params: Any = (), *, 
         if state_engine(con) == "sqlite" and settings_of(con).store_keeper:
             # the keeper's native connection runs it: no DuckDB bind, no per-statement open of the file
             cols: list = []
-            rows = _keeper_exec(layout(settings_of(con)).state_target, sql, params, cols)
+            rows = _keeper_exec(layout_of(con).state_target, sql, params, cols)
             if rows is not None: return rows if table is None else _typed(con, table, cols, rows)
         if table is None: return native_query(con, sql, params)
         src, vals = _native_from(con, sql, params)
@@ -390,7 +395,7 @@ def lake_snapshot_id(con: duckdb.DuckDBPyConnection) -> int:
     With a SQLite catalog it is read natively from DuckLake's `ducklake_snapshot` table (its primary key; ~0.7 ms against
     ~6 ms for `ducklake_current_snapshot`, which a run start pays); any other catalog, or a DuckLake whose metadata is
     laid out otherwise, goes through `ducklake_current_snapshot('lake')`."""
-    lay = layout(settings_of(con))
+    lay = layout_of(con)
     if lay.lake_catalog_engine == "sqlite":
         if settings_of(con).store_keeper:      # the keeper holds the catalog open: ask it (no DuckDB bind)
             try:
