@@ -112,13 +112,21 @@ class Generation:
     text: str
     tokens: int
 
+def _chat_messages(prompts:list[str], system:str=None) -> list[list[dict]]:
+    "One chat per prompt: the system message (if any), then the prompt as the user's message."
+    return [([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": p}] for p in prompts]
+
+def _eos_ids(lm:LanguageModel) -> list[int]:
+    "The model's end-of-sequence token ids (its generation config holds one id or a list)."
+    eos = lm.model.generation_config.eos_token_id
+    return list(eos) if isinstance(eos, (list, tuple)) else [eos]
+
 def chat_inputs(lm:LanguageModel,     # a loaded model
                 prompts:list[str],    # user messages, one per row
                 system:str=None,      # optional system message for every row
                ):
     "Tokenised chat-template inputs for `prompts`: a dict of `input_ids`/`attention_mask` tensors, shape (len(prompts), T), left-padded."
-    msgs = [([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": p}] for p in prompts]
-    enc = lm.tokenizer.apply_chat_template(msgs, add_generation_prompt=True, return_tensors="pt", padding=True,
+    enc = lm.tokenizer.apply_chat_template(_chat_messages(prompts, system), add_generation_prompt=True, return_tensors="pt", padding=True,
                                            return_dict=True)
     return {k: v.to(lm.device) for k, v in enc.items()}
 
@@ -155,8 +163,7 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
     import torch
     m, dev, n = lm.model, lm.device, len(ids)
     cfg = m.config
-    eos = m.generation_config.eos_token_id
-    eos = list(eos) if isinstance(eos, (list, tuple)) else [eos]
+    eos = _eos_ids(lm)
     order = sorted(range(n), key=lambda i: -len(ids[i]))          # row r holds prompt order[r]: longest first
     lens = [len(ids[i]) for i in order]
     P = lens[0]
@@ -231,13 +238,11 @@ def generate(prompts:list[str],        # user messages
     if not prompts: return []
     import torch
     lm = model if isinstance(model, LanguageModel) else load_model(model)
-    eos = lm.model.generation_config.eos_token_id
-    eos = set(eos if isinstance(eos, (list, tuple)) else [eos])
+    eos = set(_eos_ids(lm))
     with torch.inference_mode():
         if not do_sample and lm.device == "cpu" and lm.model.config.model_type in _FAST_MODEL_TYPES and max_new_tokens > 0:
-            msgs = [([{"role": "system", "content": system}] if system else []) + [{"role": "user", "content": p}] for p in prompts]
             ids = [lm.tokenizer.apply_chat_template(m_, add_generation_prompt=True, tokenize=True, return_dict=True)["input_ids"]
-                   for m_ in msgs]
+                   for m_ in _chat_messages(prompts, system)]
             new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding)
         else:
             enc = chat_inputs(lm, prompts, system)
