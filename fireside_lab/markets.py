@@ -5,7 +5,8 @@
 # %% ../nbs/20_markets.ipynb #6e867524
 from __future__ import annotations
 
-import gzip, io, json, math, re, threading, time, zipfile
+import gzip, io, json, math, mmap, re, threading, time, zipfile
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -61,6 +62,12 @@ CREATE TABLE IF NOT EXISTS candles (
     exchange VARCHAR NOT NULL, symbol VARCHAR NOT NULL, timeframe VARCHAR NOT NULL, open_time TIMESTAMPTZ NOT NULL,
     open DOUBLE NOT NULL, high DOUBLE NOT NULL, low DOUBLE NOT NULL, close DOUBLE NOT NULL, volume DOUBLE NOT NULL,
     trades BIGINT, quote_volume DOUBLE)""", "trades and OHLCV candles")
+
+# Parquet 2 for both tables: its delta encodings store sorted times and ids in a fraction of the bytes (10 M trades:
+# 116 MB instead of 177 MB) and a scan of the trades' columns takes about 0.2 s instead of 0.3 s
+store.migration("markets", 3, "lake", """
+CALL lake.set_option('parquet_version', 2, table_name => 'trades');
+CALL lake.set_option('parquet_version', 2, table_name => 'candles')""", "trades and candles written as Parquet 2")
 
 # %% ../nbs/20_markets.ipynb #ce054970
 class MarketDataError(ValueError):
@@ -546,56 +553,60 @@ def candles(exchange: str,                 # ccxt exchange id
 
 # %% ../nbs/20_markets.ipynb #af5e375b
 @numba.njit(cache=True, nogil=True)
-def _ohlcv_fill(b, seq, o, h, l, c, v, n, q, ms, starts, bb, oo, hh, ll, cc, vv, nn, qq) -> int:
-    """The pass of `_ohlcv_kernel` over the rows, into output arrays long enough for every output row; returns how many
-    output rows it wrote. A row starts one when it is outside the current `ms` bucket (the kernel divides only then) or,
-    with `seq`, not after the previous row in (time, seq) order."""
-    check, counted, j, lo, hi = len(seq) > 0, len(n) > 0, -1, 0, 0
+def _ohlcv_fill(b, seq, o, h, l, c, v, n, q, ms, j, bb, oo, hh, ll, cc, vv, nn, qq, fk, fs, lk, ls) -> int:
+    """The compiled pass (numba) over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is
+    one trade) or finer candles — aggregating them into `ms` buckets on the epoch grid. Output rows go after row `j` of
+    the outputs (bucket start, open, high, low, close, volume, trades, quote_volume), which must have room for one per
+    input row; returns the index of the last one written. A row starts one when it is outside the current bucket (the
+    pass divides only then).
+    With `seq` (trades, whose order is (timestamp, seq)) a row out of that order also starts one, so each output row is a
+    partial candle of a run of trades in order, with the (timestamp, seq) keys of its first (`fk`, `fs`) and last (`lk`,
+    `ls`) trade; and output row `j` (from an earlier call: -1 for none) is continued when the first row is in its
+    bucket and after its last trade. Without `seq` the key arrays may be empty and `j` must be -1."""
+    check, counted = len(seq) > 0, len(n) > 0
+    lo = hi = px = ps = 0
+    if check and j >= 0: lo = bb[j]; hi = lo + ms; px = lk[j]; ps = ls[j]
     for i in range(len(b)):
         x = b[i]
-        new = i == 0 or x < lo or x >= hi
-        if not new and check: new = x < b[i - 1] or (x == b[i - 1] and seq[i] <= seq[i - 1])
+        new = j < 0 or x < lo or x >= hi
+        if not new and check: new = x < px or (x == px and seq[i] <= ps)
         if new:
             j += 1; lo = x // ms * ms; hi = lo + ms
-            starts[j], bb[j], oo[j], hh[j], ll[j], vv[j], qq[j], nn[j] = i, lo, o[i], h[i], l[i], 0.0, 0.0, 0
+            bb[j], oo[j], hh[j], ll[j], vv[j], qq[j], nn[j] = lo, o[i], h[i], l[i], 0.0, 0.0, 0
+            if check: fk[j] = x; fs[j] = seq[i]
         else:
             if h[i] > hh[j]: hh[j] = h[i]
             if l[i] < ll[j]: ll[j] = l[i]
         cc[j] = c[i]; vv[j] += v[i]; qq[j] += q[i]
         nn[j] += n[i] if counted else 1
-    return j + 1
-
-def _ohlcv_kernel(b, seq, o, h, l, c, v, n, q, ms: int) -> tuple:
-    """One compiled pass (numba) over rows in time order — single trades (o = h = l = c = price, `n` empty: each row is
-    one trade) or finer candles — aggregating them into `ms` buckets on the epoch grid. Returns (starts: int64 index of
-    each output row's first input row, bucket start ms, open, high, low, close, volume, trades, quote_volume). With `seq`
-    (trades whose order is (timestamp, seq)) a row out of that order also starts a new output row, so every output row
-    aggregates a run of rows in trade order: a partial candle, for `_merge_minutes`, when the rows are not sorted.
-    The outputs are numpy's allocations, as long as the output can be (the buckets the time span covers, for rows in
-    order), and come back as views of their written part: pages never written are never touched, and on this kind of
-    virtual machine first-touch page faults, not the arithmetic, were most of the time with allocations made inside
-    the kernel."""
-    rows = len(b)
-    cap = rows if len(seq) or rows == 0 else min(rows, (b[-1] // ms - b[0] // ms) + 1)
-    out = (np.empty(cap, np.int64), np.empty(cap, np.int64), *(np.empty(cap) for _ in range(5)), np.empty(cap, np.int64), np.empty(cap))
-    m = _ohlcv_fill(b, seq, o, h, l, c, v, n, q, ms, *out)
-    return tuple(x[:m] for x in out)
+        if check: px = lk[j] = x; ps = ls[j] = seq[i]
+    return j
 
 _COLS = ("b", "open", "high", "low", "close", "volume", "trades", "quote_volume")
-_NONE = np.empty(0, np.int64)   # no `seq` (rows already in order) / no `n` (each row is one trade)
+_NONE = np.empty(0, np.int64)   # no `seq` (rows already in order) / no `n` (each row is one trade) / no keys
 
-def _minutes(ts: np.ndarray, price: np.ndarray, amount: np.ndarray, cost: np.ndarray, seq: np.ndarray = _NONE) -> tuple[dict, np.ndarray]:
-    """1m candles of trades (int64 ms, float64 columns) and the index of each one's first trade: trades in trade order,
-    or with `seq` (int64) in any order, then partial candles, one per run of trades in (timestamp, seq) order."""
-    starts, *cols = _ohlcv_kernel(ts, seq, price, price, price, price, amount, _NONE, cost, 60_000)
-    return dict(zip(_COLS, cols)), starts
+def _ohlcv_kernel(b, o, h, l, c, v, n, q, ms: int) -> tuple:
+    """`_ohlcv_fill` over rows in time order (int64 ms, float64 columns; `n` int64 or empty), into numpy-allocated
+    outputs as long as the output can be (the buckets the time span covers); returns views of the written part
+    (bucket start ms, open, high, low, close, volume, trades, quote_volume): pages never written are never touched, and
+    on this kind of virtual machine first-touch page faults, not the arithmetic, were most of the time with
+    allocations made inside the kernel."""
+    rows = len(b)
+    cap = 0 if rows == 0 else min(rows, (b[-1] // ms - b[0] // ms) + 1)
+    out = (np.empty(cap, np.int64), *(np.empty(cap) for _ in range(5)), np.empty(cap, np.int64), np.empty(cap))
+    m = _ohlcv_fill(b, _NONE, o, h, l, c, v, n, q, ms, -1, *out, _NONE, _NONE, _NONE, _NONE) + 1
+    return tuple(x[:m] for x in out)
+
+def _minutes(ts: np.ndarray, price: np.ndarray, amount: np.ndarray, cost: np.ndarray) -> dict:
+    "1m candles of trades in trade order (int64 ms, float64 columns): {`_COLS`: arrays}."
+    return dict(zip(_COLS, _ohlcv_kernel(ts, price, price, price, price, amount, _NONE, cost, 60_000)))
 
 def _resolutions(one_minute: dict) -> dict:
     "All six resolutions from 1m candles in time order, each coarser one from the next finer: {timeframe: columns}."
     out = {"1m": one_minute}
     for fine, tf in zip(_TF, _TF[1:]):
         f = out[fine]
-        out[tf] = dict(zip(_COLS, _ohlcv_kernel(f["b"], _NONE, *(f[k] for k in _COLS[1:]), TIMEFRAMES[tf])[1:]))
+        out[tf] = dict(zip(_COLS, _ohlcv_kernel(*(f[k] for k in _COLS), TIMEFRAMES[tf])))
     return out
 
 def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `timestamp`), in any order
@@ -616,79 +627,118 @@ def trades_to_candles(trades: pd.DataFrame,   # TRADE_COLUMNS (or freqtrade's `t
         key2 = seq.to_numpy(np.int64, na_value=-1) if seq.notna().all() else t["id"].astype(str).to_numpy()
         order = np.lexsort((key2, ts))
         ts, price, amount, cost = ts[order], price[order], amount[order], cost[order]
-    parts = _resolutions(_minutes(ts, price, amount, cost)[0])
-    return {tf: pd.DataFrame({"date": pd.to_datetime(p["b"], unit="ms", utc=True),
+    parts = _resolutions(_minutes(ts, price, amount, cost))
+    # the bucket starts as UTC µs timestamps, as the lake's candles read (`pd.to_datetime(unit="ms", utc=True)` took
+    # about 40 % of the whole for 10 M trades, most of it localizing to UTC)
+    return {tf: pd.DataFrame({"date": pd.array((p["b"] * 1000).view("M8[us]"), dtype=pd.DatetimeTZDtype("us", "UTC")),
                               **{k: p[k] for k in ["open", "high", "low", "close", "volume"]},
                               "trades": pd.arrays.IntegerArray(p["trades"], np.zeros(len(p["b"]), bool)),
                               "quote_volume": p["quote_volume"]}, copy=False) for tf, p in parts.items()}
 
-_BATCH_ROWS = 1 << 17   # trades per Arrow batch streamed out of the lake (about a Parquet row group)
+_BATCH_ROWS = 1 << 14   # trades per Arrow batch streamed out of the lake: DuckDB then reuses its buffers (at 1 << 17
+                        # it took fresh memory for about half of every scan)
+_PARTIAL_TYPES = (np.int64, *[np.float64] * 5, np.int64, np.float64, np.int64, np.int64, np.int64, np.int64)
+                        # `_COLS`, then the first trade's (timestamp, seq) and the last trade's
+
+def _scratch(n: int, dtype) -> np.ndarray:
+    """An uninitialised array of `n` elements (as `np.empty`) in its own anonymous memory map, advised against
+    transparent huge pages (`MADV_NOHUGEPAGE`, Linux). numpy advises huge pages for arrays of 4 MiB and more; a huge
+    page must be zeroed whole from a free 2 MiB block, and on the shared virtual machines we run on those blocks are
+    the memory the host took back (measured for the partial candles of 10 M trades, 192 MB: 0.3–0.5 s of page
+    zeroing in the kernel with huge pages, about 0.1 s with 4 KiB pages). The map is unmapped when the last view of
+    the array goes."""
+    mm = mmap.mmap(-1, max(n, 1) * np.dtype(dtype).itemsize)
+    if hasattr(mmap, "MADV_NOHUGEPAGE"): mm.madvise(mmap.MADV_NOHUGEPAGE)
+    return np.frombuffer(mm, dtype, n)
 
 @numba.njit(cache=True, nogil=True)
-def _merge_fill(order, b, o, h, l, c, v, n, q, first_ts, first_seq, last_ts, last_seq, bb, oo, hh, ll, cc, vv, nn, qq) -> int:
-    """Merge partial candles, taken in `order` (which sorts them by bucket start `b`; partials of one bucket in any
-    order), into output arrays long enough for every bucket; returns how many buckets it wrote: the open of the partial whose first trade comes first in (timestamp, seq) order,
-    the close of the one whose last trade comes last, extremes and sums combined. Reading through `order` spares a
-    sorted copy of every column."""
-    j, f, e = -1, 0, 0                          # f, e: rows holding the bucket's earliest first trade, latest last trade
-    for r in range(len(order)):
-        i = order[r]
-        if r == 0 or b[i] != b[order[r - 1]]:
-            j += 1; f = e = i
-            bb[j], oo[j], hh[j], ll[j], cc[j], vv[j], nn[j], qq[j] = b[i], o[i], h[i], l[i], c[i], v[i], n[i], q[i]
+def _permute(order, b, o, h, l, c, v, n, q, fk, fs, lk, ls) -> None:
+    "Every column x becomes x[order] in place (order: a permutation), following each cycle once for all twelve columns."
+    done = np.zeros(len(order), np.bool_)
+    for s in range(len(order)):
+        if done[s] or order[s] == s: continue
+        t = (b[s], o[s], h[s], l[s], c[s], v[s], n[s], q[s], fk[s], fs[s], lk[s], ls[s])
+        k = s
+        while True:
+            done[k] = True
+            x = order[k]
+            if x == s:
+                b[k], o[k], h[k], l[k], c[k], v[k], n[k], q[k], fk[k], fs[k], lk[k], ls[k] = t
+                break
+            b[k], o[k], h[k], l[k], c[k], v[k], n[k], q[k], fk[k], fs[k], lk[k], ls[k] = \
+                b[x], o[x], h[x], l[x], c[x], v[x], n[x], q[x], fk[x], fs[x], lk[x], ls[x]
+            k = x
+
+@numba.njit(cache=True, nogil=True)
+def _merge_adjacent(b, o, h, l, c, v, n, q, fk, fs, lk, ls) -> int:
+    """Merge runs of partial candles of the same bucket that lie next to each other (partials sorted by bucket start
+    `b`), in place, into the first rows; returns how many candles: the open of the partial whose first trade comes
+    first in (timestamp, seq) order, the close of the one whose last trade comes last, extremes and sums combined."""
+    j = -1
+    for r in range(len(b)):
+        if j < 0 or b[r] != b[j]:
+            j += 1
+            if j != r:
+                b[j], o[j], h[j], l[j], c[j], v[j], n[j], q[j] = b[r], o[r], h[r], l[r], c[r], v[r], n[r], q[r]
+                fk[j], fs[j], lk[j], ls[j] = fk[r], fs[r], lk[r], ls[r]
         else:
-            if first_ts[i] < first_ts[f] or (first_ts[i] == first_ts[f] and first_seq[i] < first_seq[f]): f = i; oo[j] = o[i]
-            if last_ts[i] > last_ts[e] or (last_ts[i] == last_ts[e] and last_seq[i] > last_seq[e]): e = i; cc[j] = c[i]
-            if h[i] > hh[j]: hh[j] = h[i]
-            if l[i] < ll[j]: ll[j] = l[i]
-            vv[j] += v[i]; nn[j] += n[i]; qq[j] += q[i]
+            if fk[r] < fk[j] or (fk[r] == fk[j] and fs[r] < fs[j]): fk[j] = fk[r]; fs[j] = fs[r]; o[j] = o[r]
+            if lk[r] > lk[j] or (lk[r] == lk[j] and ls[r] > ls[j]): lk[j] = lk[r]; ls[j] = ls[r]; c[j] = c[r]
+            if h[r] > h[j]: h[j] = h[r]
+            if l[r] < l[j]: l[j] = l[r]
+            v[j] += v[r]; n[j] += n[r]; q[j] += q[r]
     return j + 1
 
-def _merge_minutes(p: dict) -> dict:
-    """Partial 1m candles (`_COLS` and the (timestamp, seq) keys of each one's first and last trade) from batches of
-    trades, merged into one candle per minute, in time order. The partials come almost sorted (the lake's files hold
-    runs of trades in time order), which a stable sort (timsort) orders in about linear time."""
-    order = np.argsort(p["b"], kind="stable")
-    cap = len(order)                            # at most one bucket per partial; as in `_ohlcv_kernel`, views come back
-    out = (np.empty(cap, np.int64), *(np.empty(cap) for _ in range(5)), np.empty(cap, np.int64), np.empty(cap))
-    m = _merge_fill(order, *(p[k] for k in _COLS), p["first_ts"], p["first_seq"], p["last_ts"], p["last_seq"], *out)
-    return {k: x[:m] for k, x in zip(_COLS, out)}
+def _merge_minutes(cols: list) -> dict:
+    """Partial 1m candles (`_PARTIAL_TYPES` columns) merged, in place, into one candle per minute in time order:
+    {`_COLS`: views of the first columns}. Partials out of bucket order are put in order first (a stable sort of the
+    bucket starts — timsort, about linear on the nearly sorted partials of the lake's files — applied in place)."""
+    b = cols[0]
+    if (b[1:] < b[:-1]).any(): _permute(np.argsort(b, kind="stable"), *cols)
+    m = _merge_adjacent(*cols)
+    return {k: x[:m] for k, x in zip(_COLS, cols)}
 
-def _lake_minutes(c, ex: str, sym: str, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
+def _lake_minutes(c, ex: str, sym: str, rows: int, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
     """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
-    trades; None when the market has no trades or a trade has no `seq`. The trades stream out of the lake in Arrow
-    batches of `batch_rows`, in whatever order the files hold them: the kernel turns each batch into partial candles,
-    one per run of trades in (timestamp, seq) order, carrying the keys of their first and last trade, and
-    `_merge_minutes` joins the partials of a minute. A batch in no useful order (more partials than a quarter of its
-    trades) is sorted first. Only one batch of trades is in memory at a time."""
+    trades; None when the market has no trades or a trade has no `seq`. `rows`: the market's number of trades, which
+    sizes the partial candles' arrays (they grow if more come). The trades stream out of the lake in Arrow batches of
+    `batch_rows`, in whatever order the files hold them, through `_ohlcv_fill`: a new partial candle starts wherever
+    the (timestamp, seq) order breaks, across batches too, so trades stored in order give their candles directly;
+    `_merge_minutes` joins the partials of a minute. A batch in no useful order (time going back at more than a
+    quarter of its trades) is sorted first. The kernel runs on a second thread (it releases the GIL) while DuckDB
+    reads the next batch; at most two batches of trades are in memory at a time."""
     reader = c.execute("SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades WHERE exchange = ? AND symbol = ?",
                        [ex, sym]).to_arrow_reader(batch_rows)
-    parts = []
-    for batch in reader:
-        if batch.column(1).null_count: return None
-        ts, seq, price, amount, cost = (batch.column(i).to_numpy() for i in range(5))
-        m, starts = _minutes(ts, price, amount, cost, seq)
-        if len(starts) > len(ts) // 4 + 1:
-            o = np.lexsort((seq, ts))
-            ts, seq, price, amount, cost = ts[o], seq[o], price[o], amount[o], cost[o]
-            m, starts = _minutes(ts, price, amount, cost, seq)
-        ends = np.r_[starts[1:], len(ts)] - 1
-        parts.append(dict(m, first_ts=ts[starts], first_seq=seq[starts], last_ts=ts[ends], last_seq=seq[ends]))
-    if not parts: return None
-    p = {k: np.concatenate([x[k] for x in parts]) for k in parts[0]}
-    b = p["b"]
-    return _merge_minutes(p) if (b[1:] <= b[:-1]).any() else {k: p[k] for k in _COLS}   # else no minute is split
+    cols, j, pending = [_scratch(max(rows, batch_rows), t) for t in _PARTIAL_TYPES], -1, None
+    with ThreadPoolExecutor(1, thread_name_prefix="fireside-candles") as pool:
+        for batch in reader:
+            if batch.column(1).null_count:
+                if pending: pending.cancel()
+                return None
+            ts, seq, price, amount, cost = (batch.column(i).to_numpy() for i in range(5))
+            if np.count_nonzero(ts[1:] < ts[:-1]) > len(ts) // 4:
+                o = np.lexsort((seq, ts))
+                ts, seq, price, amount, cost = ts[o], seq[o], price[o], amount[o], cost[o]
+            if pending: j = pending.result()         # the previous batch's pass, which ran while this batch was read
+            if j + 1 + len(ts) > len(cols[0]):       # more trades than counted (`rows`): room for twice as many
+                more = [_scratch(2 * (j + 1 + len(ts)), t) for t in _PARTIAL_TYPES]
+                for a, x in zip(more, cols): a[:j + 1] = x[:j + 1]
+                cols = more
+            pending = pool.submit(_ohlcv_fill, ts, seq, price, price, price, price, amount, _NONE, cost, 60_000, j, *cols)
+        if pending: j = pending.result()
+    return None if j < 0 else _merge_minutes([x[:j + 1] for x in cols])
 
 def _candle_batches(parts: dict) -> "pa.Table":
-    """The six resolutions as one Arrow table (timeframe, open_time, open, high, low, close, volume, trades,
+    """The six resolutions as one Arrow table (timeframe, open_time (ms), open, high, low, close, volume, trades,
     quote_volume) in (timeframe, time) order — each Parquet row group then spans a short time range of one resolution,
     so later reads of a few buckets skip the rest by their min/max statistics — in batches of a row group, which DuckDB
-    reads on all its threads. The numpy columns are used in place, not copied."""
+    reads on all its threads. The numpy columns are used in place, not copied (the bucket starts as ms timestamps)."""
     import pyarrow as pa
     batches = []
     for tf, p in parts.items():
         t = pa.table({"timeframe": pa.DictionaryArray.from_arrays(np.zeros(len(p["b"]), np.int8), pa.array([tf])),
-                      "open_time": pa.array(p["b"] * 1000, pa.timestamp("us", tz="UTC")), **{k: p[k] for k in _COLS[1:]}})
+                      "open_time": pa.array(p["b"].view("datetime64[ms]"), pa.timestamp("ms", tz="UTC")),
+                      **{k: p[k] for k in _COLS[1:]}})
         batches += t.to_batches(max_chunksize=122_880)
     return pa.Table.from_batches(batches)
 
@@ -715,9 +765,9 @@ def _rebuild_sql() -> str:
     SELECT $ex, $sym, timeframe, make_timestamptz(b * 1000), open, high, low, close, volume, trades, quote_volume
     FROM ({union}) ORDER BY timeframe, b"""
 
-def _rebuild_market(c, ex: str, sym: str) -> None:
+def _rebuild_market(c, ex: str, sym: str, rows: int) -> None:
     """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
-    (inside a lake transaction): one delete, then one insert of all six resolutions. When every id is an integer
+    (inside a lake transaction; `rows`: about how many trades it has): one delete, then one insert of all six resolutions. When every id is an integer
     without leading zeros (Binance's, and most exchanges'), (timestamp, seq) is the trade order: the trades stream
     through `_lake_minutes` and the compiled kernel, and the candles go in from Arrow. Other ids take one
     `INSERT … SELECT` inside DuckDB, ordered by the general `(timestamp_ms, seq, id)` key."""
@@ -725,7 +775,7 @@ def _rebuild_market(c, ex: str, sym: str) -> None:
     # reading the ids
     plain = c.execute("SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' AND id <> '0'",
                       [ex, sym]).fetchone()[0] == 0
-    minutes = _lake_minutes(c, ex, sym) if plain else None
+    minutes = _lake_minutes(c, ex, sym, rows) if plain else None
     if minutes is None:
         lo, hi = c.execute("SELECT min(timestamp_ms), max(timestamp_ms) FROM lake.trades WHERE exchange = ? AND symbol = ?", [ex, sym]).fetchone()
         if lo is None: return
@@ -748,11 +798,11 @@ def build_candles(exchange: str = None,   # limit to one exchange (default: all)
     UTC day that has trades is replaced (candles imported for minutes without trades on those days go too). Returns
     `candle_counts`."""
     con = con or store.connect()
-    pairs = store.query(con, """SELECT DISTINCT exchange, symbol FROM lake.trades
-                                WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?)""",
+    pairs = store.query(con, """SELECT exchange, symbol, count(*) FROM lake.trades
+                                WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?) GROUP BY ALL""",
                         [exchange, exchange, symbol, symbol])
     def work(c):
-        for ex, sym in pairs: _rebuild_market(c, ex, sym)
+        for ex, sym, rows in pairs: _rebuild_market(c, ex, sym, rows)
     store.transaction(con, work)
     return candle_counts(exchange, symbol, con)
 
