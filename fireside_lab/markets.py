@@ -707,7 +707,7 @@ def _merge_minutes(cols: list) -> dict:
 def _lake_minutes(c, ex: str, sym: str, rows: int, batch_rows: int = _BATCH_ROWS) -> Optional[dict]:
     """1m candles of one market's stored trades when every id is a plain integer, so that `seq` orders a millisecond's
     trades; None when the market has no trades or a trade has no `seq`. `rows`: the market's number of trades, which
-    sizes the partial candles' arrays (they grow if more come). The trades stream out of the lake in Arrow batches of
+    bounds the partial candles' arrays (they grow if more come). The trades stream out of the lake in Arrow batches of
     `batch_rows`, in whatever order the files hold them, through `_ohlcv_fill`: a new partial candle starts wherever
     the (timestamp, seq) order breaks, across batches too, so trades stored in order give their candles directly;
     `_merge_minutes` joins the partials of a minute. A batch in no useful order (time going back at more than a
@@ -715,7 +715,9 @@ def _lake_minutes(c, ex: str, sym: str, rows: int, batch_rows: int = _BATCH_ROWS
     reads the next batch; at most two batches of trades are in memory at a time."""
     reader = c.execute("SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades WHERE exchange = ? AND symbol = ?",
                        [ex, sym]).to_arrow_reader(batch_rows)
-    cols, j, pending = [_scratch(max(rows, batch_rows), t) for t in _PARTIAL_TYPES], -1, None
+    # room for a partial per trade, up to 2^24 (32 years of minutes; more partials than that grow the arrays): pages
+    # are touched only where written
+    cols, j, pending = [_scratch(max(min(rows, 1 << 24), batch_rows), t) for t in _PARTIAL_TYPES], -1, None
     with ThreadPoolExecutor(1, thread_name_prefix="fireside-candles") as pool:
         for batch in reader:
             if batch.column(1).null_count:
