@@ -775,10 +775,10 @@ def _rebuild_sql() -> str:
 
 def _rebuild_market(c, ex: str, sym: str, rows: int) -> None:
     """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
-    (inside a lake transaction; `rows`: about how many trades it has): one delete, then one insert of all six resolutions. When every id is an integer
-    without leading zeros (Binance's, and most exchanges'), (timestamp, seq) is the trade order: the trades stream
-    through `_lake_minutes` and the compiled kernel, and the candles go in from Arrow. Other ids take one
-    `INSERT … SELECT` inside DuckDB, ordered by the general `(timestamp_ms, seq, id)` key."""
+    (inside a lake transaction; `rows`: about how many trades it has): one delete, then one insert of all six
+    resolutions. When every id is an integer without leading zeros (Binance's, and most exchanges'), (timestamp, seq)
+    is the trade order: the trades stream through `_lake_minutes` and the compiled kernel, and the candles go in from
+    Arrow. Other ids take one `INSERT … SELECT` inside DuckDB, ordered by the general `(timestamp_ms, seq, id)` key."""
     # seq is unique when no id has a leading zero; `id < '1'` is answered from the files' min/max statistics, without
     # reading the ids
     plain = c.execute("SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' AND id <> '0'",
