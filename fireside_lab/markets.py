@@ -720,9 +720,7 @@ def _lake_minutes(c, ex: str, sym: str, rows: int, batch_rows: int = _BATCH_ROWS
     cols, j, pending = [_scratch(max(min(rows, 1 << 24), batch_rows), t) for t in _PARTIAL_TYPES], -1, None
     with ThreadPoolExecutor(1, thread_name_prefix="fireside-candles") as pool:
         for batch in reader:
-            if batch.column(1).null_count:
-                if pending: pending.cancel()
-                return None
+            if batch.column(1).null_count: return None     # (leaving the pool waits for the pass in flight)
             ts, seq, price, amount, cost = (batch.column(i).to_numpy() for i in range(5))
             if np.count_nonzero(ts[1:] < ts[:-1]) > len(ts) // 4:
                 o = np.lexsort((seq, ts))
