@@ -43,7 +43,6 @@ SHIFT_MS, ID_SHIFT = 3 * 86_400_000, 100_000
 
 
 # freqtrade's constants (freqtrade/constants.py)
-DEFAULT_TRADES_COLUMNS = ["timestamp", "id", "type", "side", "price", "amount", "cost"]
 DEFAULT_DATAFRAME_COLUMNS = ["date", "open", "high", "low", "close", "volume"]
 TRADES_DTYPES = {"timestamp": "int64", "id": "str", "type": "str", "side": "str", "price": "float64", "amount": "float64", "cost": "float64"}
 
@@ -72,7 +71,6 @@ def freqtrade_trades_load(path):
 def freqtrade_convert_trades_to_ohlcv(trades_path, out_dir):
     """freqtrade's convert_trades_to_ohlcv for one pair and the six timeframes, with the feather data handler; returns
     the candles per timeframe and the seconds spent loading, resampling and storing."""
-    import time
     t = time.perf_counter()
     trades = freqtrade_trades_load(trades_path)
     t_load, t_resample, t_store, out = time.perf_counter() - t, 0.0, 0.0, {}
