@@ -67,7 +67,7 @@ sync-check: install  ## the library is what nbdev_export makes of the notebooks,
 
 # Each notebook runs in its own throw-away data dir (notebooks run two at a time must not share a store).
 nbtest: install sysdeps  ## the unit tests in the notebooks
-	ls nbs/*.ipynb | xargs -P 2 -I{} sh -c 'd=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX); t0=$$(date +%s); \
+	find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort | xargs -P 2 -I{} sh -c 'd=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX); t0=$$(date +%s); \
 	  if FIRESIDE_DATA_DIR=$$d $(VENV)/bin/nbdev_test --path {} >$$d.log 2>&1; then echo "ok   {} $$(( $$(date +%s) - t0 )) s"; rc=0; \
 	  else echo "FAIL {}"; cat $$d.log; rc=1; fi; rm -rf $$d $$d.log; exit $$rc' \
 	  || { echo "nbdev_test failed on the notebooks marked FAIL above"; exit 1; }

