@@ -5,7 +5,7 @@
 # %% ../nbs/50_app.ipynb #37921069
 from __future__ import annotations
 
-import importlib, pkgutil
+import importlib
 from typing import Callable
 
 import click
@@ -18,16 +18,12 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
-    "Every `fireside_lab.<slug>_dashboard` module with a `dashboard()` function: {slug: (title, function)}, sorted by slug."
-    import fireside_lab
-    out = {}
-    for m in sorted(pkgutil.iter_modules(fireside_lab.__path__), key=lambda m: m.name):
-        if not m.name.endswith("_dashboard"): continue
-        mod = importlib.import_module(f"fireside_lab.{m.name}")
-        if callable(getattr(mod, "dashboard", None)):
-            slug = m.name[: -len("_dashboard")]
-            out[slug] = (getattr(mod, "TITLE", slug.title()), mod.dashboard)
-    return out
+    "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
+    from fireside_lab import (feeds_dashboard, highlights_dashboard, jobs_dashboard, markets_dashboard,
+                              polls_dashboard, stories_dashboard)
+    parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
+             "markets": markets_dashboard, "polls": polls_dashboard, "stories": stories_dashboard}
+    return {slug: (getattr(m, "TITLE", slug.title()), m.dashboard) for slug, m in parts.items()}
 
 def index_page():
     "The landing page: a link and a one-line description per dashboard."

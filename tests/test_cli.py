@@ -1,4 +1,5 @@
-"""The console script: bad settings are one clear line and nothing is created half-way."""
+"""The console script: the store's schema commands, and bad settings as one clear line with nothing created half-way."""
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -7,7 +8,6 @@ BIN = Path(sys.executable).parent / "fireside-lab"
 
 
 def cli(*args, env):
-    import os
     return subprocess.run([str(BIN), *args], env=dict(os.environ, **env), capture_output=True, text=True, timeout=120)
 
 
@@ -15,17 +15,34 @@ def test_db_upgrade_and_status(tmp_path):
     env = {"FIRESIDE_DATA_DIR": str(tmp_path / "d")}
     r = cli("db", "upgrade", env=env)
     assert r.returncode == 0, r.stderr
-    assert "applied store#1" in r.stdout
+    assert "applied jobs_0001" in r.stdout and "applied store_0001" in r.stdout
     r = cli("db", "status", env=env)
     assert r.returncode == 0 and "0 pending" in r.stdout, r.stdout + r.stderr
-    assert cli("db", "upgrade", env=env).stdout.startswith("0 migration(s) applied")
+    assert "jobs_0001" in r.stdout and "polls_0001" in r.stdout               # the Alembic revisions, listed
+    assert cli("db", "upgrade", env=env).stdout.startswith("0 revision(s) applied")
+
+
+def test_schema_newer_than_the_code_is_refused(tmp_path):
+    import sqlite3
+    env = {"FIRESIDE_DATA_DIR": str(tmp_path / "d")}
+    assert cli("db", "upgrade", env=env).returncode == 0
+    c = sqlite3.connect(tmp_path / "d" / "state.sqlite")
+    c.execute("INSERT INTO alembic_version VALUES ('polls_9999')")
+    c.commit()
+    c.close()
+    for args in (("db", "upgrade"), ("db", "status"), ("runs",)):
+        r = cli(*args, env=env)
+        assert r.returncode == 2, (args, r.stdout, r.stderr)
+        lines = r.stderr.strip().splitlines()
+        assert len(lines) == 1 and "'polls_9999'" in lines[0] and "newer" in lines[0], r.stderr
 
 
 def test_bad_settings_are_one_line(tmp_path):
     cases = [
         ({"FIRESIDE_DATA_DIR": str(tmp_path / "d"), "FIRESIDE_DEVICE": "tpu"}, "FIRESIDE_DEVICE:"),
         ({"FIRESIDE_DATA_DIR": str(tmp_path / "f" / "sub")}, "FIRESIDE_DATA_DIR:"),
-        ({"FIRESIDE_DATA_DIR": str(tmp_path / "d2"), "FIRESIDE_STATE_URL": "postgresql://u@127.0.0.1:1/x"}, "FIRESIDE_STATE_URL:"),
+        ({"FIRESIDE_DATA_DIR": str(tmp_path / "d2"), "FIRESIDE_STATE_URL": "postgresql://lab:s3cret@127.0.0.1:1/x"},
+         "FIRESIDE_STATE_URL:"),
     ]
     (tmp_path / "f").write_text("a file, not a directory")
     for env, name in cases:
@@ -33,4 +50,5 @@ def test_bad_settings_are_one_line(tmp_path):
         assert r.returncode == 2, (env, r.stdout, r.stderr)
         lines = r.stderr.strip().splitlines()
         assert len(lines) == 1 and lines[0].startswith(f"error: {name}"), r.stderr
+        assert "s3cret" not in r.stderr + r.stdout
     assert not (tmp_path / "f" / "sub").exists()
