@@ -60,6 +60,8 @@ class Settings(_Base):
                                      "`postgresql://user:pw@host:port/db` for a shared deployment")
     state_busy_timeout_s: float = Field(30.0, gt=0, description="SQLite state: how long a writer waits for another "
                                         "writer's lock inside SQLite, seconds")
+    state_synchronous: Literal["FULL", "NORMAL"] = Field("FULL", description="SQLite state: FULL syncs the WAL at "
+                                                         "every commit (survives a power cut); NORMAL only at checkpoints")
     state_write_lock: bool = Field(True, description="SQLite state: writers of every process queue on a `flock` in the "
                                    "kernel instead of SQLite's busy sleeps (measured in benchmarks/polls.py)")
     state_retry_s: float = Field(60.0, gt=0, description="how long a transaction that meets contention (SQLITE_BUSY, "

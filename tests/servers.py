@@ -70,3 +70,29 @@ def redis_server():
         p.terminate()
         p.wait(timeout=10)
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def s3_server(bucket: str = "lake"):
+    """A throw-away S3 endpoint: moto's server mode (`moto_server`, from PyPI) on 127.0.0.1:<free port>, with `bucket`
+    created; yields (endpoint `host:port`, bucket). Credentials are moto's: any key id and secret are accepted."""
+    import urllib.request
+    exe = shutil.which("moto_server") or os.path.join(os.path.dirname(os.path.realpath(__import__("sys").executable)),
+                                                       "moto_server")
+    port = free_port()
+    p = subprocess.Popen([exe, "-H", "127.0.0.1", "-p", str(port)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    endpoint = f"127.0.0.1:{port}"
+    try:
+        for _ in range(200):
+            try:
+                urllib.request.urlopen(f"http://{endpoint}/", timeout=1)
+                break
+            except OSError:
+                if p.poll() is not None:
+                    raise RuntimeError("moto_server did not start")
+                time.sleep(0.05)
+        urllib.request.urlopen(urllib.request.Request(f"http://{endpoint}/{bucket}", method="PUT"), timeout=5)
+        yield endpoint, bucket
+    finally:
+        p.terminate()
+        p.wait(timeout=10)
