@@ -20,7 +20,8 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
     from fireside_lab import (feeds_dashboard, highlights_dashboard, jobs_dashboard, markets_dashboard,
-                              polls_dashboard, stories_dashboard)
+                              stories_dashboard)
+    from fireside_lab.polls import dashboard as polls_dashboard
     parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
              "markets": markets_dashboard, "polls": polls_dashboard, "stories": stories_dashboard}
     return {slug: (getattr(m, "TITLE", slug.title()), m.dashboard) for slug, m in parts.items()}
@@ -90,7 +91,7 @@ def _seed_steps(con, samples: Path):
         return f"{len(trades)} trade file(s), {len(candles)} candle file(s)"
     def polls_():
         from fireside_lab import polls
-        return polls.import_anes96(con)
+        return polls.import_anes96()
     def feeds_():
         from fireside_lab import feeds
         return f"{len(feeds.seed_samples(con))} new sample post(s)"

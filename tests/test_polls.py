@@ -1,8 +1,12 @@
-"""Polls against a real store: concurrent voter processes, the true answer never stored or logged, the CLI on ANES 1996."""
+"""Polls against a real store: concurrent voter processes, the true answer never stored or logged, the CLI on ANES 1996,
+and revision polls_0002 on a store v1."""
+import datetime as dt
 import json
 import logging
 import os
 import re
+import shutil
+import sqlite3
 import subprocess
 import sys
 import time
@@ -10,21 +14,24 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+import sqlalchemy as sa
 
 from conftest import ROOT, run_py
+
+FIXTURE = Path(__file__).parent / "fixtures" / "store_v1"
 
 BIN = Path(sys.executable).parent / "fireside-lab"
 
 VOTER = r"""
 import json, os, sys, time
-from fireside_lab import store, polls
+from fireside_lab import polls
 poll_id, start, voters = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
-con = store.connect()
+polls.get_poll(poll_id)                       # the store opened before the start
 while not os.path.exists(start): time.sleep(0.005)
 out = {"accepted": [], "duplicate": [], "errors": []}
 for v in voters:
     try:
-        polls.vote(con, poll_id, v, int(v[1:]) % 5)
+        polls.vote(poll_id, v, int(v[1:]) % 5)
         out["accepted"].append(v)
     except polls.DuplicateBallot:
         out["duplicate"].append(v)
@@ -36,8 +43,8 @@ print(json.dumps(out))
 
 def test_eight_voter_processes_count_every_ballot_once(data_dir, tmp_path):
     from fireside_lab import polls, store
-    con = store.connect()
-    polls.create_poll(con, "Which one?", list("ABCDE"), poll_id="concurrent")
+    from fireside_lab.polls.tables import ballots
+    polls.create_poll("Which one?", list("ABCDE"), poll_id="concurrent")
     voters = [f"v{i:03d}" for i in range(400)]
     # process i votes for 100 voters starting at 50*i: every voter is in two processes (overlap across processes),
     # and each process repeats five of its own voters at the end (duplicates within a process)
@@ -60,15 +67,18 @@ def test_eight_voter_processes_count_every_ballot_once(data_dir, tmp_path):
     attempts = sum(len(p) for p in plans)
     assert sorted(accepted) == voters                       # every valid ballot counted exactly once
     assert len(duplicates) == attempts - len(voters) == 440  # every repeat refused, none lost
-    rows = store.query(con, "SELECT voter, choices FROM state.ballots WHERE poll_id = 'concurrent' ORDER BY voter")
-    assert [v for v, _ in rows] == voters
-    assert all(json.loads(c) == [int(v[1:]) % 5] for v, c in rows)
-    r = polls.report(con, "concurrent")
-    assert r.n == 400 and r.table["count"].tolist() == np.bincount([int(v[1:]) % 5 for v in voters], minlength=5).tolist()
+    rows = store.default().rows(sa.select(ballots.c.voter, ballots.c.choices)
+                                .where(ballots.c.poll_id == "concurrent").order_by(ballots.c.voter))
+    assert [r["voter"] for r in rows] == voters
+    assert all(r["choices"] == [int(r["voter"][1:]) % 5] for r in rows)
+    r = polls.report("concurrent")
+    assert r.n == 400
+    assert r.table["count"].tolist() == np.bincount([int(v[1:]) % 5 for v in voters], minlength=5).tolist()
 
 
 def test_private_poll_never_writes_or_logs_the_true_answer(data_dir, tmp_path):
     from fireside_lab import polls, store
+    from fireside_lab.polls.tables import ballots
     log_file = tmp_path / "debug.log"
     handler = logging.FileHandler(log_file)
     root = logging.getLogger()
@@ -76,14 +86,13 @@ def test_private_poll_never_writes_or_logs_the_true_answer(data_dir, tmp_path):
     root.addHandler(handler)
     root.setLevel(logging.DEBUG)
     try:
-        con = store.connect()
         labels = [f"ZQX-SECRET-OPTION-{i}" for i in range(5)]
-        poll = polls.create_poll(con, "ZQX-MARKER question", labels, privacy_p=0.3)
+        poll = polls.create_poll("ZQX-MARKER question", labels, privacy_p=0.3)
         rng = np.random.default_rng(20261121)   # seeded: the statistical checks below must not fail by chance
         for i in range(300):   # every voter's true answer is option 4
-            polls.vote(con, poll.poll_id, f"voter-{i}", labels[4], rng=rng)
+            polls.vote(poll.poll_id, f"voter-{i}", labels[4], rng=rng)
         with pytest.raises(polls.DuplicateBallot) as e:
-            polls.vote(con, poll.poll_id, "voter-0", labels[4])
+            polls.vote(poll.poll_id, "voter-0", labels[4])
         assert "ZQX-SECRET" not in str(e.value)
     finally:
         root.removeHandler(handler)
@@ -92,43 +101,45 @@ def test_private_poll_never_writes_or_logs_the_true_answer(data_dir, tmp_path):
     log = log_file.read_text()
     assert log.count("ballot cast") == 300          # the log saw every ballot...
     assert "ZQX-SECRET" not in log and "choices" not in log and "[4]" not in log   # ...and no choice
-    stored = [json.loads(c)[0] for (c,) in store.query(con, "SELECT choices FROM state.ballots WHERE poll_id = ?", [poll.poll_id])]
+    stored = [r["choices"][0] for r in store.default().rows(sa.select(ballots.c.choices)
+                                                            .where(ballots.c.poll_id == poll.poll_id))]
     assert len(stored) == 300
     # the rows hold the randomized answer: λ_4 = 0.3 + 0.7/5 = 0.44, the other options ~0.14 each
     share4 = np.mean(np.array(stored) == 4)
     assert 0.34 < share4 < 0.54 and set(stored) == {0, 1, 2, 3, 4}
-    r = polls.report(con, poll.poll_id)
+    r = polls.report(poll.poll_id)
     assert r.table.ci_low[4] <= 1.0 <= r.table.ci_high[4] + 1e-12   # yet the debiased report finds the truth
     assert r.table.share[4] > 0.6 and (r.table.share[:4] < 0.3).all()   # >= 4 sd from the truth at n = 300
 
 
 def test_refusals_write_nothing(data_dir):
     from fireside_lab import polls, store
-    con = store.connect()
-    polls.create_poll(con, "Open?", ["yes", "no"], poll_id="open-poll", voters=["ann", "bob"])
-    polls.create_poll(con, "Closed?", ["yes", "no"], poll_id="closed-poll")
-    polls.close_poll(con, "closed-poll")
-    polls.vote(con, "open-poll", "ann", "yes")
+    from fireside_lab.polls.tables import ballots, poll_counts, polls as polls_table
+    st = store.default()
+    polls.create_poll("Open?", ["yes", "no"], poll_id="open-poll", voters=["ann", "bob"])
+    polls.create_poll("Closed?", ["yes", "no"], poll_id="closed-poll")
+    polls.close_poll("closed-poll")
+    polls.vote("open-poll", "ann", "yes")
 
     def snapshot():
-        return (store.query(con, "SELECT * FROM state.polls ORDER BY poll_id"),
-                store.query(con, "SELECT * FROM state.ballots ORDER BY poll_id, voter"),
-                store.query(con, "SELECT * FROM state.poll_counts ORDER BY poll_id, option_index"))
+        tables = [(polls_table, [polls_table.c.poll_id]), (ballots, [ballots.c.poll_id, ballots.c.voter]),
+                  (poll_counts, [poll_counts.c.poll_id, poll_counts.c.option_index])]
+        return [[dict(r) for r in st.rows(sa.select(t).order_by(*order))] for t, order in tables]
     before = snapshot()
     cases = [
-        (lambda: polls.vote(con, "no-such-poll", "ann", "yes"), "unknown poll"),
-        (lambda: polls.vote(con, "closed-poll", "ann", "yes"), "is closed"),
-        (lambda: polls.vote(con, "open-poll", "mallory", "yes"), "not allowed"),
-        (lambda: polls.vote(con, "open-poll", "bob", "maybe"), "not an option"),
-        (lambda: polls.vote(con, "open-poll", "ann", "no"), "already voted"),
-        (lambda: polls.vote(con, "../etc", "bob", "yes"), "malformed"),
-        (lambda: polls.vote(con, "open-poll", "", "yes"), "voter"),
-        (lambda: polls.create_poll(con, "q", ["a", "b"], poll_id="has space"), "malformed"),
-        (lambda: polls.create_poll(con, "q", ["a", "b"], privacy_p=0.0), "(0, 1]"),
-        (lambda: polls.create_poll(con, "q", ["a", "b"], privacy_p=1.5), "(0, 1]"),
-        (lambda: polls.create_poll(con, "q", ["a", "b"], privacy_p=float("nan")), "(0, 1]"),
-        (lambda: polls.cast_ballots(con, "open-poll", ["bob", "ann"], [0, 1]), "already voted"),
-        (lambda: polls.cast_ballots(con, "open-poll", ["bob"], [2]), "option"),
+        (lambda: polls.vote("no-such-poll", "ann", "yes"), "unknown poll"),
+        (lambda: polls.vote("closed-poll", "ann", "yes"), "is closed"),
+        (lambda: polls.vote("open-poll", "mallory", "yes"), "not allowed"),
+        (lambda: polls.vote("open-poll", "bob", "maybe"), "not an option"),
+        (lambda: polls.vote("open-poll", "ann", "no"), "already voted"),
+        (lambda: polls.vote("../etc", "bob", "yes"), "malformed"),
+        (lambda: polls.vote("open-poll", "", "yes"), "voter"),
+        (lambda: polls.create_poll("q", ["a", "b"], poll_id="has space"), "malformed"),
+        (lambda: polls.create_poll("q", ["a", "b"], privacy_p=0.0), "(0, 1]"),
+        (lambda: polls.create_poll("q", ["a", "b"], privacy_p=1.5), "(0, 1]"),
+        (lambda: polls.create_poll("q", ["a", "b"], privacy_p=float("nan")), "(0, 1]"),
+        (lambda: polls.cast_ballots("open-poll", ["bob", "ann"], [0, 1]), "already voted"),
+        (lambda: polls.cast_ballots("open-poll", ["bob"], [2]), "option"),
     ]
     for fn, says in cases:
         with pytest.raises(polls.PollError) as e:
@@ -158,6 +169,100 @@ def test_cli_imports_anes96_idempotently(data_dir):
     from fireside_lab import polls, store
     from fireside_lab.config import get_settings
     other = get_settings(data_dir=data_dir.parent / "other")
-    con = store.connect(other)
-    polls.import_anes96(con)
-    assert polls.report(con, "anes96-pid-private").summary() == private.rstrip("\n")
+    st = store.Store(other)
+    polls.import_anes96(store=st)
+    assert polls.report("anes96-pid-private", store=st).summary() == private.rstrip("\n")
+    st.close()
+
+
+def _sqlite_rows(path: Path, query: str, params=()) -> list[tuple]:
+    "The rows of one query on a SQLite file with plain sqlite3 (no types), the connection closed after."
+    c = sqlite3.connect(path)
+    try: return c.execute(query, params).fetchall()
+    finally: c.close()
+
+
+def _sqlite_schema(path: Path, *tables: str) -> dict[str, str]:
+    "The CREATE statements of `tables` and of their triggers, by name."
+    marks = ",".join("?" * len(tables))
+    query = f"SELECT name, sql FROM sqlite_master WHERE tbl_name IN ({marks}) AND sql IS NOT NULL"
+    return dict(_sqlite_rows(path, query, tables))
+
+
+def test_revision_polls_0002_on_a_store_v1(tmp_path):
+    """polls_0002 on the store v1 fixture with its times in other ISO forms: real times and booleans after, the counts
+    still kept by the triggers, back to v1's types by the downgrade and up again; a value that is no time refuses the
+    whole upgrade, nothing changed."""
+    from fireside_lab import polls, store
+    from fireside_lab.config import get_settings
+    from fireside_lab.polls.tables import ballots, poll_counts
+    data = tmp_path / "data"
+    shutil.copytree(FIXTURE, data)
+    db = data / "state.sqlite"
+    c = sqlite3.connect(db)       # store v1 wrote naive UTC text; other ISO forms must convert, not be lost
+    c.execute("UPDATE polls SET created_at = '2026-12-04T15:22:04.991401', closes_at = '2100-01-01T00:00:00Z' "
+              "WHERE poll_id = 'v1-private'")
+    c.execute("UPDATE ballots SET cast_at = '2026-12-04 16:22:05+01:00' "
+              "WHERE poll_id = 'v1-private' AND voter = 'voter-1'")
+    c.commit()
+    rows_v1 = c.execute("SELECT voter, choices, cast_at FROM ballots WHERE poll_id = 'v1-private'")
+    before = {v: (ch, t) for v, ch, t in rows_v1}
+    c.close()
+    utc = dt.timezone.utc
+
+    st = store.Store(get_settings(data_dir=data))
+    plain, private = polls.get_poll("v1-plain", store=st), polls.get_poll("v1-private", store=st)
+    assert plain.closed is True and plain.allow_change is False
+    assert private.closed is False and private.allow_change is True
+    assert private.created_at == dt.datetime(2026, 12, 4, 15, 22, 4, 991401, tzinfo=utc)
+    assert private.closes_at == dt.datetime(2100, 1, 1, tzinfo=utc) and private.status() == "open"
+    rows = {r["voter"]: r for r in st.rows(sa.select(ballots).where(ballots.c.poll_id == "v1-private"))}
+    assert {v: r["choices"] for v, r in rows.items()} == {v: json.loads(ch) for v, (ch, _) in before.items()}
+    assert rows["voter-1"]["cast_at"] == dt.datetime(2026, 12, 4, 15, 22, 5, tzinfo=utc)
+    assert all(r["cast_at"] == dt.datetime.fromisoformat(before[v][1]).replace(tzinfo=utc)
+               for v, r in rows.items() if v != "voter-1")
+    raw = _sqlite_rows(db, "SELECT cast_at FROM ballots WHERE voter = 'voter-1' AND poll_id = 'v1-private'")
+    assert raw == [("2026-12-04 15:22:05.000000",)]                      # rewritten as naive UTC text
+
+    # the triggers came back after the copy of `ballots`: a new ballot and a changed one move the counts
+    counts = lambda: {r["option_index"]: r["n"] for r in st.rows(sa.select(poll_counts)
+                                                                  .where(poll_counts.c.poll_id == "v1-private"))}
+    assert counts() == {-1: 12, 0: 5, 1: 7} and polls.report("v1-private", store=st).n == 12
+    polls.vote("v1-private", "voter-new", "yes", rng=np.random.default_rng(0), store=st)
+    after_new = counts()
+    assert after_new[-1] == 13 and after_new[0] + after_new[1] == 13
+    old = rows["voter-1"]["choices"][0]
+    assert polls.vote("v1-private", "voter-1", "no", rng=np.random.default_rng(0), store=st)["replaced"] is True
+    new = st.row(sa.select(ballots.c.choices).where(ballots.c.voter == "voter-1", ballots.c.poll_id == "v1-private"))
+    expected = dict(after_new)
+    expected[old] -= 1
+    expected[new["choices"][0]] += 1
+    assert counts() == expected
+    with pytest.raises(polls.PollError, match="is closed"):
+        polls.vote("v1-plain", "voter-new", "tea", store=st)
+
+    # down to v1's types (and its triggers) and up again, every row kept
+    st.downgrade("polls@polls_0001")
+    schema = _sqlite_schema(db, "polls", "ballots")
+    assert "closed INTEGER" in schema["polls"] and "created_at TIMESTAMP" in schema["polls"]
+    assert "cast_at TIMESTAMP" in schema["ballots"]
+    assert {"ballots_count_insert", "ballots_count_update", "ballots_count_delete"} <= set(schema)
+    assert _sqlite_rows(db, "SELECT count(*) FROM ballots") == [(24 + 1,)]
+    st.upgrade()
+    schema = _sqlite_schema(db, "polls", "ballots")
+    assert "closed BOOLEAN" in schema["polls"] and "cast_at DATETIME" in schema["ballots"]
+    assert "CONSTRAINT ck_polls_kind CHECK" in schema["polls"] and "ballots_count_insert" in schema
+    assert polls.report("v1-private", store=st).n == 13
+    st.close()
+
+    # a time no parser reads: the upgrade is refused and the store left as it was
+    data2 = tmp_path / "data2"
+    shutil.copytree(FIXTURE, data2)
+    c = sqlite3.connect(data2 / "state.sqlite")
+    c.execute("UPDATE ballots SET cast_at = 'yesterday' WHERE voter = 'voter-2' AND poll_id = 'v1-plain'")
+    c.commit()
+    c.close()
+    schema_before = _sqlite_schema(data2 / "state.sqlite", "polls", "ballots", "poll_counts")
+    with pytest.raises(store.SchemaError, match="nothing was changed"):
+        store.Store(get_settings(data_dir=data2))
+    assert _sqlite_schema(data2 / "state.sqlite", "polls", "ballots", "poll_counts") == schema_before

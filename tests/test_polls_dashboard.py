@@ -13,9 +13,8 @@ def wait_text(page, locator, text, timeout_s=30):
 
 
 def test_create_vote_and_live_report(data_dir, tmp_path):
-    from fireside_lab import polls, store
-    con = store.connect()
-    polls.import_anes96(con)
+    from fireside_lab import polls
+    polls.import_anes96()
     with panel_server("dashboards/polls.py") as base, browser_page() as page:
         page.goto(f"{base}/polls")
         page.get_by_text("fireside-lab polls").first.wait_for(timeout=60_000)
@@ -29,7 +28,7 @@ def test_create_vote_and_live_report(data_dir, tmp_path):
         page.get_by_role("button", name="Create poll").click()
         page.get_by_text("Created poll").wait_for(timeout=30_000)
         page.locator("table.polls-list").get_by_text("Favourite colour?").wait_for(timeout=30_000)
-        assert polls.get_poll(con, "colours").options == ("red", "green", "blue")
+        assert polls.get_poll("colours").options == ("red", "green", "blue")
 
         # its shareable page: cast a ballot, see the report count it
         page.goto(f"{base}/polls?poll=colours")
@@ -50,7 +49,7 @@ def test_create_vote_and_live_report(data_dir, tmp_path):
         page.get_by_text("has already voted").wait_for(timeout=30_000)
 
         # live: a ballot cast elsewhere (this test process) appears without reloading
-        polls.vote(con, "colours", "bob", "red")
+        polls.vote("colours", "bob", "red")
         wait_text(page, n, "2 ballots")
         page.screenshot(path=str(tmp_path / "polls-dashboard.png"), full_page=True)
 
