@@ -17,7 +17,7 @@ from typing import Literal, Optional, Sequence
 import pandas as pd
 import sqlalchemy as sa
 
-from ..store import ConstraintError, Store, default, utcnow
+from ..store import UTC, ConstraintError, Store, default, utcnow
 from .privacy import PollError, check_p, epsilon_of, keep_probability
 from .tables import poll_counts, polls
 
@@ -52,6 +52,8 @@ def as_utc(t) -> Optional[datetime]:
     """None, or `t` (a datetime, pandas Timestamp or ISO 8601 text; naive = UTC) as an aware UTC datetime.
     Raises `ValueError` for text that is not a time."""
     if t is None: return None
+    if type(t) is datetime:                 # the common case (votes, statuses): no pandas on the hot path
+        return t.replace(tzinfo=UTC) if t.tzinfo is None else t.astimezone(UTC)
     t = pd.Timestamp(t)
     t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
     return t.to_pydatetime()
