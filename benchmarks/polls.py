@@ -5,7 +5,8 @@
 Each figure comes with a baseline measured in the same run:
 - ballots/s of one voter process (each `polls.vote`: checks, then one `INSERT … SELECT` in its own write transaction,
   the count trigger inside it) against raw one-row sqlite3 commits on the same disk with the same `synchronous`
-  setting as the store (what the storage allows at all: each commit waits for the WAL to reach the disk);
+  setting as the store (`FIRESIDE_STATE_SYNCHRONOUS`, FULL by default: each commit waits for the WAL to reach the
+  disk; read from the store's connection and printed);
 - ballots/s of N voter processes at once with the store's writer lock on (`FIRESIDE_STATE_WRITE_LOCK=true`, the
   default: writers of every process queue on a `flock` in the kernel) against the same N processes with it off
   (writers meet in SQLite's busy handler, which sleeps and polls);
@@ -63,7 +64,7 @@ def _voters(poll_id: str, procs: int, per_proc: int, env: dict) -> tuple[float, 
 
 
 def _store_synchronous(st) -> int:
-    "The `synchronous` setting of the store's SQLite connections (2 = FULL, SQLite's default; the store sets none)."
+    "The `synchronous` setting of the store's SQLite connections (FIRESIDE_STATE_SYNCHRONOUS; 2 = FULL, the default)."
     import sqlalchemy as sa
     return st.scalar(sa.text("PRAGMA synchronous"))
 
@@ -108,7 +109,7 @@ def _ballot_rates(a, polls, env) -> None:
     raw_after = _raw_commits(raw_dir / "raw-after.sqlite", 300, sync)       # so a busy neighbour shows in both
     raw = (raw_before + raw_after) / 2
     print(f"synchronous: the store's SQLite connections run with synchronous = {SYNCHRONOUS.get(sync, sync)} "
-          f"(SQLite's default); the raw sqlite3 baseline uses the same")
+          "(FIRESIDE_STATE_SYNCHRONOUS; FULL, SQLite's default, unless set); the raw sqlite3 baseline uses the same")
     print(f"ballots/s, 1 voter process ({n1} ballots):                 {one:8.0f}")
     print(f"reference: raw sqlite3 one-row commits/s, same disk:        {raw:8.0f}   (each commit: a WAL fsync; "
           f"{raw_before:.0f} before, {raw_after:.0f} after)")
