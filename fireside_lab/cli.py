@@ -36,8 +36,11 @@ def db_upgrade():
     st = Store(migrate=False)
     about = _describe(st)
     done = st.upgrade()
-    for rev, _ in done: click.echo(f"applied {rev}: {about.get(rev, '')}")
-    click.echo(f"{len(done)} revision(s) applied; lake snapshot {st.lake_snapshot_id()}")
+    for rev, how in done:
+        click.echo(f"{'applied' if how == 'up' else 'stamped'} {rev}: {about.get(rev, '')}"
+                   + ("  (adopted from store v1)" if how == "stamped" else ""))
+    applied = sum(how == "up" for _, how in done)
+    click.echo(f"{applied} revision(s) applied; lake snapshot {st.lake_snapshot_id()}")
 
 @db.command("status")
 def db_status():
