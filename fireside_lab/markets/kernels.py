@@ -159,13 +159,31 @@ def grow_partials(c: Candles, e: RunEnds, used: int, n: int) -> tuple[Candles, R
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _row(c, e, i):
+    "Row `i` of candles `c` and run ends `e` as a tuple of twelve values."
     return (c.time_ms[i], c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i], c.trades[i], c.quote_volume[i],
             e.first_ms[i], e.first_seq[i], e.last_ms[i], e.last_seq[i])
 
 @numba.njit(cache=True, nogil=True, inline="always")
 def _set_row(c, e, i, r):
+    "Row `i` of candles `c` and run ends `e` set from a tuple made by `_row`."
     c.time_ms[i], c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i], c.trades[i], c.quote_volume[i] = r[:8]
     e.first_ms[i], e.first_seq[i], e.last_ms[i], e.last_seq[i] = r[8:]
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _move(c, e, to, src):
+    "Row `src` of candles `c` and run ends `e` copied to row `to`, column by column."
+    c.time_ms[to] = c.time_ms[src]
+    c.open[to] = c.open[src]
+    c.high[to] = c.high[src]
+    c.low[to] = c.low[src]
+    c.close[to] = c.close[src]
+    c.volume[to] = c.volume[src]
+    c.trades[to] = c.trades[src]
+    c.quote_volume[to] = c.quote_volume[src]
+    e.first_ms[to] = e.first_ms[src]
+    e.first_seq[to] = e.first_seq[src]
+    e.last_ms[to] = e.last_ms[src]
+    e.last_seq[to] = e.last_seq[src]
 
 @numba.njit(cache=True, nogil=True)
 def _permute(order, c, e) -> None:
@@ -181,7 +199,7 @@ def _permute(order, c, e) -> None:
             if src == start:
                 _set_row(c, e, k, saved)
                 break
-            _set_row(c, e, k, _row(c, e, src))
+            _move(c, e, k, src)
             k = src
 
 @numba.njit(cache=True, nogil=True)
@@ -191,12 +209,16 @@ def _merge_adjacent(c, e) -> int:
     for r in range(len(c.time_ms)):
         if j < 0 or c.time_ms[r] != c.time_ms[j]:
             j += 1
-            if j != r: _set_row(c, e, j, _row(c, e, r))
+            if j != r: _move(c, e, j, r)
             continue
         if e.first_ms[r] < e.first_ms[j] or (e.first_ms[r] == e.first_ms[j] and e.first_seq[r] < e.first_seq[j]):
-            e.first_ms[j], e.first_seq[j], c.open[j] = e.first_ms[r], e.first_seq[r], c.open[r]
+            e.first_ms[j] = e.first_ms[r]
+            e.first_seq[j] = e.first_seq[r]
+            c.open[j] = c.open[r]
         if e.last_ms[r] > e.last_ms[j] or (e.last_ms[r] == e.last_ms[j] and e.last_seq[r] > e.last_seq[j]):
-            e.last_ms[j], e.last_seq[j], c.close[j] = e.last_ms[r], e.last_seq[r], c.close[r]
+            e.last_ms[j] = e.last_ms[r]
+            e.last_seq[j] = e.last_seq[r]
+            c.close[j] = c.close[r]
         if c.high[r] > c.high[j]: c.high[j] = c.high[r]
         if c.low[r] < c.low[j]: c.low[j] = c.low[r]
         c.volume[j] += c.volume[r]

@@ -13,8 +13,8 @@ import numpy as np
 import pandas as pd
 
 from .. import jobs
-from .kernels import (Candles, RunEnds, aggregate, all_resolutions, grow_partials,
-                                          merge_partials, partials, trades_as_candles)
+from .kernels import (
+    Candles, RunEnds, aggregate, all_resolutions, grow_partials, merge_partials, partials, trades_as_candles)
 from .settings import MarketDataError
 from .tables import TIMEFRAMES
 from ..store import Store, default
