@@ -100,37 +100,38 @@ def main():
     from fireside_lab.config import reset_settings
     reset_settings()
     try:
-        con = store.connect()
+        st = store.default()          # the process's store, in the temporary data dir
+        lake = st.lake                # this thread's DuckDB cursor on the lake
         base = markets.read_file(SAMPLE).frame
         base = base.assign(seq=base.id.astype("int64"))
         copies = -(-args.trades // len(base))
         print(f"load average at start: {os.getloadavg()[0]:.1f} (shared machine; figures scale with it)")
-        print(f"machine: {os.cpu_count()} CPUs, duckdb {duckdb.__version__} threads={con.execute('SELECT current_setting(%s)' % repr('threads')).fetchone()[0]}, pandas {pd.__version__}")
+        print(f"machine: {os.cpu_count()} CPUs, duckdb {duckdb.__version__} threads={lake.execute('SELECT current_setting(%s)' % repr('threads')).fetchone()[0]}, pandas {pd.__version__}")
         print(f"data: SYNTHETIC — {len(base):,} real Binance XRP/ETH trades × {copies} copies shifted by 3 days = {len(base) * copies:,} trades")
 
         t = time.perf_counter()
-        con.register("base", base)
+        lake.register("base", base)
         def load(c):
             c.execute(f"""INSERT INTO lake.trades
                 SELECT 'binance', 'XRP/ETH', (seq + k * {ID_SHIFT})::VARCHAR, timestamp_ms + k * {SHIFT_MS}, type, side, price,
                        amount, cost, seq + k * {ID_SHIFT}
                 FROM base, range({copies}) r(k) ORDER BY k, timestamp_ms, seq""")
-        store.transaction(con, load)
-        con.unregister("base")
-        n = store.query(con, "SELECT count(*) FROM lake.trades")[0][0]
+        st.lake_transaction(load)
+        lake.unregister("base")
+        n = st.lake_query("SELECT count(*) FROM lake.trades")[0][0]
         print(f"loaded {n:,} trades into the lake in {time.perf_counter() - t:.1f} s (setup, not timed below)")
 
         # freqtrade's stored trades (setup, not timed): its trades file for the pair, in its default format
         ft_dir = tmp / "freqtrade"
         ft_dir.mkdir()
-        con.execute("""SELECT timestamp_ms AS timestamp, id, type, side, price, amount, cost FROM lake.trades
+        lake.execute("""SELECT timestamp_ms AS timestamp, id, type, side, price, amount, cost FROM lake.trades
                        ORDER BY timestamp_ms, seq""").df().to_feather(ft_dir / "XRP_ETH-trades.feather", compression_level=9, compression="lz4")
         # warm-up (not timed): the project's kernels compile, or load from numba's on-disk cache (in memory, and one
         # lake build of another market holding a day of trades, deleted again); pandas warms its paths
         markets.trades_to_candles(base)
-        markets.add_trades(base.drop(columns="seq").iloc[:3000], "kraken", "XRP/ETH", con=con)
-        markets.build_candles("kraken", con=con)
-        store.transaction(con, lambda c: [c.execute(f"DELETE FROM lake.{t} WHERE exchange = 'kraken'") for t in ("trades", "candles")])
+        markets.add_trades(base.drop(columns="seq").iloc[:3000], "kraken", "XRP/ETH", store=st)
+        markets.build_candles("kraken", store=st)
+        st.lake_transaction(lambda c: [c.execute(f"DELETE FROM lake.{t} WHERE exchange = 'kraken'") for t in ("trades", "candles")])
         [freqtrade_trades_to_ohlcv(base.assign(date=pd.to_datetime(base.timestamp_ms, unit="ms", utc=True)), tf) for tf in TF_SECONDS]
         # two phases, each with the process in the same state for both sides: storage to storage first (nothing big held
         # in memory), then the in-memory computations on freqtrade's loaded DataFrame. Rounds alternate project and
@@ -138,10 +139,10 @@ def main():
         # deleted (not timed), so every build starts from an empty table
         t_project, t_ft, t_ft_parts, t_pandas, t_mem = [], [], [], [], []
         for rnd in range(args.rounds):
-            store.transaction(con, lambda c: c.execute("DELETE FROM lake.candles"))
+            st.lake_transaction(lambda c: c.execute("DELETE FROM lake.candles"))
             gc.collect()
             t = time.perf_counter()
-            counts = markets.build_candles(con=con)             # lake → 6 resolutions → lake, one transaction
+            counts = markets.build_candles(store=st)             # lake → 6 resolutions → lake, one transaction
             t_project.append(time.perf_counter() - t)
             gc.collect()
             t = time.perf_counter()
@@ -183,16 +184,16 @@ def main():
         # floors under the lake build, measured on the same store: one scan of the columns the candles need, and
         # writing the finished candles again (copied to memory first) into the lake in one transaction
         t = time.perf_counter()
-        con.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
+        lake.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
         t_scan = time.perf_counter() - t
-        built = con.execute("SELECT * FROM lake.candles ORDER BY timeframe, open_time").to_arrow_table()
-        con.register("built", built)
+        built = lake.execute("SELECT * FROM lake.candles ORDER BY timeframe, open_time").to_arrow_table()
+        lake.register("built", built)
         t = time.perf_counter()
-        con.execute("BEGIN TRANSACTION")
-        con.execute("INSERT INTO lake.candles SELECT * FROM built")
+        lake.execute("BEGIN TRANSACTION")
+        lake.execute("INSERT INTO lake.candles SELECT * FROM built")
         t_write = time.perf_counter() - t
-        con.execute("ROLLBACK")
-        con.unregister("built")
+        lake.execute("ROLLBACK")
+        lake.unregister("built")
         del built, frame
         print(f"  floors under the lake build: scanning the trades' columns in the lake {t_scan:.2f} s; writing the "
               f"{sum(per_tf.values()):,} finished candles into the lake (from memory, not committed) {t_write:.2f} s")
@@ -200,7 +201,7 @@ def main():
         # same candles?
         same = True
         for tf in TF_SECONDS:
-            mine = markets.candles("binance", "XRP/ETH", tf, con=con)
+            mine = markets.candles("binance", "XRP/ETH", tf, store=st)
             r = ref[tf].reset_index(drop=True)
             same &= len(mine) == len(r) and bool((mine.date.to_numpy() == r.date.to_numpy()).all()) \
                 and np.array_equal(mine[["open", "high", "low", "close"]].to_numpy(), r[["open", "high", "low", "close"]].to_numpy()) \
@@ -216,31 +217,31 @@ def main():
         for i in range(5):
             batch = nxt.iloc[i * 1000:(i + 1) * 1000]
             t = time.perf_counter()
-            added = markets.add_trades(batch, "binance", "XRP/ETH", con=con)
+            added = markets.add_trades(batch, "binance", "XRP/ETH", store=st)
             times.append(time.perf_counter() - t)
             assert added == 1000
         again_t = time.perf_counter()
-        again = markets.add_trades(nxt.iloc[4000:5000], "binance", "XRP/ETH", con=con)
+        again = markets.add_trades(nxt.iloc[4000:5000], "binance", "XRP/ETH", store=st)
         again_t = time.perf_counter() - again_t
         print("absorb 1,000 new trades into the store (insert + refresh of touched buckets, 6 resolutions): "
               + ", ".join(f"{x * 1000:.0f}" for x in times) + f" ms; median {statistics.median(times) * 1000:.0f} ms (goal < 200 ms)")
         print(f"re-adding the last 1,000: {again} new, {again_t * 1000:.0f} ms")
-        files = lambda: {t: store.query(con, f"SELECT count(*) FROM ducklake_list_files('lake', '{t}')")[0][0] for t in ("trades", "candles")}
+        files = lambda: {t: st.lake_query(f"SELECT count(*) FROM ducklake_list_files('lake', '{t}')")[0][0] for t in ("trades", "candles")}
         before = files()
         t = time.perf_counter()
-        r = markets.compact(con=con)
+        r = markets.compact(store=st)
         t_compact = time.perf_counter() - t
         print(f"lake files after absorbing (trades, candles): {before['trades']}, {before['candles']}; markets.compact: "
               f"{t_compact:.2f} s -> {', '.join(str(x) for x in r.files_after)}")
         times = []
         for i in range(5, 10):
             t = time.perf_counter()
-            markets.add_trades(nxt.iloc[i * 1000:(i + 1) * 1000], "binance", "XRP/ETH", con=con)
+            markets.add_trades(nxt.iloc[i * 1000:(i + 1) * 1000], "binance", "XRP/ETH", store=st)
             times.append(time.perf_counter() - t)
         print("absorb 1,000 new trades after compaction: " + ", ".join(f"{x * 1000:.0f}" for x in times)
               + f" ms; median {statistics.median(times) * 1000:.0f} ms")
-        check = markets.candles("binance", "XRP/ETH", "1d", con=con)
-        print(f"store after absorbing: {store.query(con, 'SELECT count(*) FROM lake.trades')[0][0]:,} trades; "
+        check = markets.candles("binance", "XRP/ETH", "1d", store=st)
+        print(f"store after absorbing: {st.lake_query('SELECT count(*) FROM lake.trades')[0][0]:,} trades; "
               f"latest 1d candle has {int(check.trades.iloc[-1])} trades")
         print(f"load average at end: {os.getloadavg()[0]:.1f}")
     finally:

@@ -19,8 +19,8 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
-    from fireside_lab import (feeds_dashboard, highlights_dashboard, jobs_dashboard, markets_dashboard,
-                              stories_dashboard)
+    from fireside_lab import feeds_dashboard, highlights_dashboard, jobs_dashboard, stories_dashboard
+    from fireside_lab.markets import dashboard as markets_dashboard
     from fireside_lab.polls import dashboard as polls_dashboard
     parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
              "markets": markets_dashboard, "polls": polls_dashboard, "stories": stories_dashboard}
@@ -86,8 +86,8 @@ def _seed_steps(con, samples: Path):
         from fireside_lab import markets
         m = samples / "markets"
         trades, candles = [p for p in [m / "XRP_ETH-trades.json.gz"] if p.exists()], sorted(m.glob("*_BTC-5m.feather"))
-        if trades: markets.import_files(trades, exchange="binance", symbol="XRP/ETH", con=con)
-        if candles: markets.import_files(candles, exchange="binance", con=con)
+        if trades: markets.import_files(trades, exchange="binance", symbol="XRP/ETH")      # the process's store
+        if candles: markets.import_files(candles, exchange="binance")
         return f"{len(trades)} trade file(s), {len(candles)} candle file(s)"
     def polls_():
         from fireside_lab import polls

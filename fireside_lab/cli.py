@@ -70,10 +70,11 @@ def db_downgrade(target, yes):
 # %% ../nbs/90_cli.ipynb #88a4d779
 def commands() -> list[click.Command]:
     "Every line's commands and the app's, from the explicit list below (in the order of the architecture)."
-    from fireside_lab import app, feeds, highlights, jobs, markets, stories
+    from fireside_lab import app, feeds, highlights, jobs, stories
+    from fireside_lab import evaluation  # noqa: F401  (it adds commands to its line's group)
+    from fireside_lab.markets import cli as markets_cli
     from fireside_lab.polls import cli as polls_cli
-    from fireside_lab import evaluation, market_analytics  # noqa: F401  (they add commands to their line's group)
-    return [*jobs.cli_commands, *stories.cli_commands, *markets.cli_commands, *polls_cli.commands,
+    return [*jobs.cli_commands, *stories.cli_commands, *markets_cli.commands, *polls_cli.commands,
             *highlights.cli_commands, *feeds.cli_commands, *app.cli_commands]
 
 def main(argv=None):

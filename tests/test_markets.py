@@ -32,9 +32,11 @@ def freqtrade_trades_to_ohlcv(trades: pd.DataFrame, timeframe: str) -> pd.DataFr
 
 
 @pytest.fixture
-def con(data_dir):
+def st(data_dir):
+    """The process's store for this test's data dir."""
     from fireside_lab import store
-    return store.connect()
+    yield store.default()
+    store.reset_default()
 
 
 def cli(*args):
@@ -48,12 +50,12 @@ def freqtrade_trades():
     return pd.DataFrame(rows, columns=["timestamp", "id", "type", "side", "price", "amount", "cost"])
 
 
-def test_candles_equal_freqtrade_trades_to_ohlcv_row_for_row(con):
+def test_candles_equal_freqtrade_trades_to_ohlcv_row_for_row(st):
     from fireside_lab import markets
-    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz"], con=con)
+    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz"], store=st)
     trades = freqtrade_trades()
     for tf in TF_SECONDS:
-        got = markets.candles("binance", "XRP/ETH", tf, con=con)[["date", "open", "high", "low", "close", "volume"]]
+        got = markets.candles("binance", "XRP/ETH", tf, store=st)[["date", "open", "high", "low", "close", "volume"]]
         want = freqtrade_trades_to_ohlcv(trades, tf)
         assert len(got) == len(want), tf
         assert got.date.tolist() == want.date.tolist(), tf
@@ -63,17 +65,18 @@ def test_candles_equal_freqtrade_trades_to_ohlcv_row_for_row(con):
         np.testing.assert_allclose(got.volume.values, want.volume.values, rtol=1e-12, err_msg=tf)
 
 
-def test_5m_from_1m_equals_5m_from_trades_after_incremental_refresh(con):
+def test_5m_from_1m_equals_5m_from_trades_after_incremental_refresh(st):
     """Candles refreshed batch by batch (out-of-order batches, overlaps) equal one build from all trades."""
-    from fireside_lab import markets, store
+    from fireside_lab import markets
+    from fireside_lab.markets.trades import _insert_trades
     t = markets.read_file(SAMPLES / "XRP_ETH-trades.json.gz").frame
     batches = [t.iloc[6000:9000], t.iloc[:2500], t.iloc[2000:6100], t.iloc[8000:]]
     for b in batches:
-        store.transaction(con, markets._insert_trades, "binance", "XRP/ETH", b)
-    inc = {tf: markets.candles("binance", "XRP/ETH", tf, con=con) for tf in TF_SECONDS}
-    markets.build_candles(con=con)
+        st.lake_transaction(_insert_trades, "binance", "XRP/ETH", b)
+    inc = {tf: markets.candles("binance", "XRP/ETH", tf, store=st) for tf in TF_SECONDS}
+    markets.build_candles(store=st)
     for tf in TF_SECONDS:
-        pd.testing.assert_frame_equal(inc[tf], markets.candles("binance", "XRP/ETH", tf, con=con), rtol=1e-12)
+        pd.testing.assert_frame_equal(inc[tf], markets.candles("binance", "XRP/ETH", tf, store=st), rtol=1e-12)
     # 5m built from the stored 1m candles by hand equals the stored 5m built by the store
     one = inc["1m"].assign(b=lambda d: d.date.dt.floor("5min"))
     five = one.groupby("b").agg(open=("open", "first"), high=("high", "max"), low=("low", "min"), close=("close", "last"),
@@ -82,33 +85,33 @@ def test_5m_from_1m_equals_5m_from_trades_after_incremental_refresh(con):
     assert (five.trades.values == inc["5m"].trades.values).all()
 
 
-def test_every_file_format_imports_into_the_same_trades(con):
-    from fireside_lab import markets, store
+def test_every_file_format_imports_into_the_same_trades(st):
+    from fireside_lab import markets
     r = markets.import_files([SAMPLES / f for f in ["XRP_ETH-trades.parquet", "XRP_ETH-trades.feather", "XRP_ETH-trades.json",
-                                                    "XRP_OLD-trades.json.gz", "XRP_ETH-trades.json.gz"]], con=con)
+                                                    "XRP_OLD-trades.json.gz", "XRP_ETH-trades.json.gz"]], store=st)
     assert r.new.tolist() == [12477, 0, 0, 0, 0]
     # Binance public data: aggTrades (ids = aggregate ids, as ccxt uses them) → the same trades, nothing new
-    r = markets.import_files([SAMPLES / "XRPETH-aggTrades-2019-10-11.csv", SAMPLES / "XRPETH-aggTrades-2019-10-12.csv"], con=con)
+    r = markets.import_files([SAMPLES / "XRPETH-aggTrades-2019-10-11.csv", SAMPLES / "XRPETH-aggTrades-2019-10-12.csv"], store=st)
     assert r.symbol.tolist() == ["XRP/ETH"] * 2 and r.new.sum() == 0 and r.rows.sum() > 10000
     # Binance trades CSV holds per-trade ids (another id space): a separate exchange name keeps them apart here
-    r = markets.import_files([SAMPLES / "XRPETH-trades-2019-10-11.csv"], exchange="binanceus", con=con)
+    r = markets.import_files([SAMPLES / "XRPETH-trades-2019-10-11.csv"], exchange="binanceus", store=st)
     assert r.new.item() == r.rows.item() > 5000
     # klines zip and freqtrade candles (feather, json)
-    r = markets.import_files([SAMPLES / "XRPETH-1m-2019-10-11.zip"], exchange="kucoin", con=con)
+    r = markets.import_files([SAMPLES / "XRPETH-1m-2019-10-11.zip"], exchange="kucoin", store=st)
     assert (r.kind.item(), r.timeframe.item()) == ("candles", "1m")
-    r = markets.import_files([SAMPLES / "ETH_BTC-5m.feather", SAMPLES / "ETH_BTC-5m.json"], con=con)
+    r = markets.import_files([SAMPLES / "ETH_BTC-5m.feather", SAMPLES / "ETH_BTC-5m.json"], store=st)
     assert r.kind.tolist() == ["candles", "candles"] and r.rows.tolist() == [5760, 500]
-    counts = markets.candle_counts(con=con).set_index(["exchange", "symbol", "timeframe"]).candles
+    counts = markets.candle_counts(store=st).set_index(["exchange", "symbol", "timeframe"]).candles
     assert counts[("binance", "ETH/BTC", "5m")] == 5760 and ("binance", "ETH/BTC", "1d") in counts
     assert ("binance", "ETH/BTC", "1m") not in counts          # nothing finer than what was imported is invented
     # klines built from the same day's trades equal the store's 1m candles of that day
-    k = markets.candles("kucoin", "XRP/ETH", "1m", con=con)
-    mine = markets.candles("binance", "XRP/ETH", "1m", end="2019-10-12", con=con)
+    k = markets.candles("kucoin", "XRP/ETH", "1m", store=st)
+    mine = markets.candles("binance", "XRP/ETH", "1m", end="2019-10-12", store=st)
     np.testing.assert_allclose(k[["open", "high", "low", "close", "volume"]].values, mine[["open", "high", "low", "close", "volume"]].values, rtol=1e-9)
     assert (k.trades.values == mine.trades.values).all()
-    assert store.query(con, "SELECT count(*), count(DISTINCT (exchange, symbol, id)) FROM lake.trades")[0][0] == \
-        store.query(con, "SELECT count(*), count(DISTINCT (exchange, symbol, id)) FROM lake.trades")[0][1]
-    assert set(markets.tracked_markets(con, refresh_s=0).symbol) == {"XRP/ETH", "ETH/BTC"}
+    assert st.lake_query("SELECT count(*), count(DISTINCT (exchange, symbol, id)) FROM lake.trades")[0][0] == \
+        st.lake_query("SELECT count(*), count(DISTINCT (exchange, symbol, id)) FROM lake.trades")[0][1]
+    assert set(markets.tracked_markets(refresh_s=0, store=st).symbol) == {"XRP/ETH", "ETH/BTC"}
 
 
 def bad_files(tmp: Path) -> list[tuple[Path, dict, str]]:
@@ -139,17 +142,17 @@ def bad_files(tmp: Path) -> list[tuple[Path, dict, str]]:
     return out
 
 
-def test_bad_input_is_named_and_nothing_is_half_imported(con, tmp_path):
-    from fireside_lab import markets, store
-    markets.import_files([SAMPLES / "ETH_BTC-5m.json"], con=con)
-    before = (store.lake_snapshot_id(con), store.query(con, "SELECT count(*) FROM lake.candles")[0][0])
+def test_bad_input_is_named_and_nothing_is_half_imported(st, tmp_path):
+    from fireside_lab import markets
+    markets.import_files([SAMPLES / "ETH_BTC-5m.json"], store=st)
+    before = (st.lake_snapshot_id(), st.lake_query("SELECT count(*) FROM lake.candles")[0][0])
     for path, kw, words in bad_files(tmp_path):
         with pytest.raises(markets.MarketDataError) as e:
             # a good file first (when the options do not apply to both): the batch is all or nothing
-            markets.import_files(([] if kw else [SAMPLES / "XRP_ETH-trades.parquet"]) + [path], con=con, **kw)
+            markets.import_files(([] if kw else [SAMPLES / "XRP_ETH-trades.parquet"]) + [path], store=st, **kw)
         assert str(path) in str(e.value) and words in str(e.value), (path, str(e.value))
-        assert (store.lake_snapshot_id(con), store.query(con, "SELECT count(*) FROM lake.candles")[0][0]) == before
-    assert store.query(con, "SELECT count(*) FROM lake.trades")[0][0] == 0
+        assert (st.lake_snapshot_id(), st.lake_query("SELECT count(*) FROM lake.candles")[0][0]) == before
+    assert st.lake_query("SELECT count(*) FROM lake.trades")[0][0] == 0
 
 
 def test_cli_import_and_candles(data_dir, tmp_path):
@@ -168,17 +171,18 @@ def test_cli_import_and_candles(data_dir, tmp_path):
     assert code == 0 and "binance    XRP/ETH      file  enabled" in out, out
 
 
-def test_retention_setting_drops_old_trades_keeps_candles(con, monkeypatch):
-    from fireside_lab import markets, store
-    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz"], con=con)
-    before = {tf: markets.candles("binance", "XRP/ETH", tf, con=con) for tf in TF_SECONDS}
+def test_retention_setting_drops_old_trades_keeps_candles(st, monkeypatch):
+    from fireside_lab import markets
+    from fireside_lab.markets.trades import _insert_trades
+    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz"], store=st)
+    before = {tf: markets.candles("binance", "XRP/ETH", tf, store=st) for tf in TF_SECONDS}
     monkeypatch.setenv("FIRESIDE_MARKETS_RETENTION_DAYS", "2")
     now = pd.Timestamp("2019-10-14 12:00", tz="UTC").value // 10**6     # 2 days back = 2019-10-12 00:00
-    n = markets.drop_old_trades(now_ms=now, con=con)
-    assert n > 5000 and store.query(con, "SELECT min(timestamp_ms) FROM lake.trades")[0][0] >= 1570838400000
+    n = markets.drop_old_trades(now_ms=now, store=st)
+    assert n > 5000 and st.lake_query("SELECT min(timestamp_ms) FROM lake.trades")[0][0] >= 1570838400000
     for tf in TF_SECONDS:
-        pd.testing.assert_frame_equal(markets.candles("binance", "XRP/ETH", tf, con=con), before[tf])
+        pd.testing.assert_frame_equal(markets.candles("binance", "XRP/ETH", tf, store=st), before[tf])
     # late trades for a kept day refresh its buckets; coarser candles still cover the dropped day correctly
     t = markets.read_file(SAMPLES / "XRP_ETH-trades.json.gz").frame
-    store.transaction(con, markets._insert_trades, "binance", "XRP/ETH", t[t.timestamp_ms >= 1570838400000])
-    pd.testing.assert_frame_equal(markets.candles("binance", "XRP/ETH", "1d", con=con), before["1d"])
+    st.lake_transaction(_insert_trades, "binance", "XRP/ETH", t[t.timestamp_ms >= 1570838400000])
+    pd.testing.assert_frame_equal(markets.candles("binance", "XRP/ETH", "1d", store=st), before["1d"])

@@ -15,11 +15,11 @@ def _wait_text(page, text, timeout_s=60):
 
 
 def test_markets_dashboard_in_browser(data_dir, tmp_path):
-    from fireside_lab import market_analytics, markets, store
-    con = store.connect()
-    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz", SAMPLES / "ETH_BTC-5m.feather"], con=con)
-    market_analytics.compute_metrics(con, timeframes=["5m", "1h"])
-    con.close()
+    from fireside_lab import markets, store
+    st = store.Store()
+    markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz", SAMPLES / "ETH_BTC-5m.feather"], store=st)
+    markets.compute_metrics(timeframes=["5m", "1h"], store=st)
+    st.close()
 
     with panel_server(ROOT / "dashboards" / "markets.py") as base, browser_page() as page:
         page.goto(f"{base}/markets", wait_until="networkidle")
