@@ -19,7 +19,8 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
-    from fireside_lab import (feeds_dashboard, highlights_dashboard, jobs_dashboard, markets_dashboard,
+    from fireside_lab.highlights import dashboard as highlights_dashboard
+    from fireside_lab import (feeds_dashboard, jobs_dashboard, markets_dashboard,
                               polls_dashboard, stories_dashboard)
     parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
              "markets": markets_dashboard, "polls": polls_dashboard, "stories": stories_dashboard}

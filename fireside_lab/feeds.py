@@ -309,7 +309,7 @@ def publish_accepted(con, creator:str,  # who the posts are published as
     _require_user(con, creator)
     done = {r[0] for r in store.native_query(con, "SELECT segment_id FROM posts WHERE segment_id IS NOT NULL")}
     out = []
-    for r in highlights.accepted_clips(con).to_dict("records"):
+    for r in highlights.accepted_clips().to_dict("records"):   # store v2: the process's store
         if str(r["segment_id"]) in done: continue
         cap = caption(r) if caption else f"Highlight from {r['video_id']} at {float(r['start_s']):.0f} s"
         out.append(publish(con, creator, cap, [*tags, str(r["video_id"])], r["clip_path"], r["thumbnail_path"],

@@ -17,10 +17,10 @@ T = datetime(2026, 1, 10, 12)
 def test_publish_accepted_highlights(data_dir):
     from fireside_lab import highlights
     con = store.connect()
-    r = highlights.detect_video(BBB, con)
+    r = highlights.detect_video(BBB)
     assert r["n_segments"] >= 1
     seg = r["segments"].iloc[0]
-    highlights.label(con, seg.segment_id, "accept", "rita")
+    highlights.label(seg.segment_id, "accept", "rita")
     for u in ("rita", "vic"): feeds.add_user(con, u)
     ids = feeds.publish_accepted(con, "rita", tags=["bunny"])
     assert len(ids) == 1
