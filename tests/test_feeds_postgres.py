@@ -7,7 +7,11 @@ import numpy as np
 from conftest import ROOT
 from servers import postgres_server
 
+import sqlalchemy as sa
+
 from fireside_lab import config, feeds, store
+from fireside_lab.feeds.settings import UnknownUserError
+from fireside_lab.feeds.tables import engagement
 
 CLIP, THUMB = ROOT / "data/samples/feeds/pig-1.mp4", ROOT / "data/samples/feeds/pig-1.jpg"
 T = datetime(2026, 1, 10, 12)
@@ -16,29 +20,31 @@ T = datetime(2026, 1, 10, 12)
 def test_feeds_on_postgres(data_dir):
     with postgres_server() as url:
         s = config.get_settings(data_dir=data_dir, state_url=url())
-        con = store.connect(s)
-        assert store.layout(s).state_engine == "postgres"
-        for u in ("ann", "bob", "vic"): feeds.add_user(con, u)
+        st = store.Store(s)
+        assert st.engine.dialect.name == "postgresql"
+        for u in ("ann", "bob", "vic"): feeds.add_user(u, store=st)
         axis = lambda k: np.eye(384, dtype=np.float32)[k]
-        P = {k: feeds._publish(con, c, f"post {k}", [k.lower()], CLIP, THUMB, created_at=T - timedelta(hours=h), vec=axis(a))
+        P = {k: feeds.publish(c, f"post {k}", [k.lower()], CLIP, THUMB, created_at=T - timedelta(hours=h),
+                              embedding=axis(a), store=st)
              for k, (c, h, a) in dict(A=("ann", 1, 0), B=("bob", 2, 1), C=("ann", 3, 0), D=("bob", 4, 2)).items()}
         name = {v: k for k, v in P.items()}
         names = lambda page: [name[p] for p in page.post_ids]
-        feeds.engage(con, "vic", P["C"], "like"); feeds.engage(con, "bob", P["D"], "share"); feeds.engage(con, "ann", P["B"], "view")
-        feeds.follow(con, "vic", "bob")
-        feeds.set_preferences(con, "vic", muted_tags=["a"])
-        assert feeds.preferences(con, "vic").muted_tags == ("a",)
-        assert names(feeds.feed(con, "vic", "new", now=T)) == ["B", "C", "D"]           # A muted by its tag
-        assert names(feeds.feed(con, "vic", "following", now=T)) == ["B", "D"]
+        feeds.engage("vic", P["C"], "like", store=st); feeds.engage("bob", P["D"], "share", store=st)
+        feeds.engage("ann", P["B"], "view", store=st)
+        feeds.follow("vic", "bob", store=st)
+        feeds.set_preferences("vic", muted_tags=["a"], store=st)
+        assert feeds.preferences("vic", store=st).muted_tags == ("a",)
+        assert names(feeds.feed("vic", "new", now=T, store=st)) == ["B", "C", "D"]           # A muted by its tag
+        assert names(feeds.feed("vic", "following", now=T, store=st)) == ["B", "D"]
         # trending: D 8^.8/6^1.8 = 0.2098, C 4^.8/5^1.8 = 0.1673, B 1^.8/4^1.8 = 0.0825
-        assert names(feeds.feed(con, "vic", "trending", now=T)) == ["D", "C", "B"]
-        fy = feeds.feed(con, "vic", "for-you", now=T, limit=1)
-        rest = feeds.feed(con, "vic", "for-you", now=T, limit=10, cursor=fy.cursor)
-        assert names(fy) + names(rest) == names(feeds.feed(con, "vic", "for-you", now=T))
+        assert names(feeds.feed("vic", "trending", now=T, store=st)) == ["D", "C", "B"]
+        fy = feeds.feed("vic", "for-you", now=T, limit=1, store=st)
+        rest = feeds.feed("vic", "for-you", now=T, limit=10, cursor=fy.cursor, store=st)
+        assert names(fy) + names(rest) == names(feeds.feed("vic", "for-you", now=T, store=st))
         assert set(names(fy) + names(rest)) == {"B", "C", "D"}       # C liked, not seen: stays
         try:
-            feeds.engage(con, "nobody", P["A"], "like"); raise AssertionError
-        except feeds.UnknownUserError:
+            feeds.engage("nobody", P["A"], "like", store=st); raise AssertionError
+        except UnknownUserError:
             pass
-        assert store.query(con, "SELECT count(*) FROM state.engagement")[0][0] == 3
-        con.close()
+        assert st.scalar(sa.select(sa.func.count()).select_from(engagement)) == 3
+        st.close()
