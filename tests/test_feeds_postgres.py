@@ -1,16 +1,16 @@
 """Feeds with the shared-deployment `state` engine: a throw-away PostgreSQL server (Debian package) on loopback.
-The same calls as on SQLite: publish, follow, preferences, engagement, the four feeds and a cursor page."""
+The same calls as on SQLite: publish, follow, preferences, engagement, the four feeds and a cursor page, the lake
+features, the analytics and the rate limit."""
 from datetime import datetime, timedelta
 
 import numpy as np
+import sqlalchemy as sa
 
 from conftest import ROOT
 from servers import postgres_server
 
-import sqlalchemy as sa
-
 from fireside_lab import config, feeds, store
-from fireside_lab.feeds.settings import UnknownUserError
+from fireside_lab.feeds.settings import RateLimitError, UnknownUserError, feed_settings
 from fireside_lab.feeds.tables import engagement
 
 CLIP, THUMB = ROOT / "data/samples/feeds/pig-1.mp4", ROOT / "data/samples/feeds/pig-1.jpg"
@@ -47,4 +47,24 @@ def test_feeds_on_postgres(data_dir):
         except UnknownUserError:
             pass
         assert st.scalar(sa.select(sa.func.count()).select_from(engagement)) == 3
+        # the lake features and the analytics, computed by PostgreSQL (the same statements as on SQLite)
+        r = feeds.refresh_features(store=st)
+        assert r["posts"] == 3 and st.lake_query("SELECT post_id, likes, shares, views FROM lake.feed_post_stats "
+                                                 "ORDER BY post_id") == sorted([(P["C"], 1, 0, 0), (P["D"], 0, 1, 0),
+                                                                                (P["B"], 0, 0, 1)])
+        epd = feeds.events_per_day(store=st)
+        assert epd.event.tolist() == ["like", "share", "view"] and epd.events.tolist() == [1, 1, 1]
+        assert set(epd.day) == {r["at"].date() for r in st.rows(sa.select(engagement.c.at))}   # UTC days
+        assert [name[p] for p in feeds.top_posts(4, store=st).post_id] == ["D", "C", "B", "A"]
+        tc = feeds.top_creators(store=st)
+        assert tc.to_dict("list") == {"creator": ["bob", "ann"], "posts": [2, 2], "engagement": [9.0, 4.0],
+                                      "followers": [1, 0], "reputation": [4 / 3, 4 / 3]}
+        assert feeds.active_users(store=st).active_users.tolist() == [3]
+        # the rate limit, exact on PostgreSQL too: the third event within the window is refused
+        tight = feed_settings(rate_limit_events=2, rate_limit_window_s=60)
+        feeds.engage("ann", P["C"], "view", settings=tight, store=st)
+        try:
+            feeds.engage("ann", P["D"], "view", settings=tight, store=st); raise AssertionError
+        except RateLimitError:
+            pass
         st.close()
