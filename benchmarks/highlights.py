@@ -34,10 +34,11 @@ def main():
     ap.add_argument("--repeat", type=int, default=3)
     a = ap.parse_args()
     os.environ.setdefault("FIRESIDE_DATA_DIR", tempfile.mkdtemp(prefix="fireside-bench-"))
-    from fireside_lab import highlights, store
-    ff, _ = highlights.ffmpeg_tools()
+    from fireside_lab import highlights
+    from fireside_lab.highlights.signals import ffmpeg_tools, load_settings, probe, signals
+    ff, _ = ffmpeg_tools()
     files = a.files or sorted((ROOT / "data" / "samples" / "videos").glob("*.mp4"))
-    s = highlights.load_settings()
+    s = load_settings()
 
     def decode(f): subprocess.run([ff, "-nostdin", "-v", "error", "-i", str(f), "-f", "null", "-"], check=True)
 
@@ -55,10 +56,10 @@ def main():
     print(f"{'file':18} {'dur s':>6} {'decode ×rt':>11} {'analysis ×rt':>13} {'ratio':>6} {'3-decode ×rt':>13} {'ratio':>6}")
     tot = dict(dur=0.0, dec=0.0, ana=0.0, three=0.0)
     for f in files:
-        info = highlights.probe(f)
+        info = probe(f)
         d = info["duration_s"]
         t_dec, t_ana, t_3 = best_interleaved([lambda: decode(f),
-                                              lambda: highlights.signals(f, s.window_s, s.analysis_width, info=info),
+                                              lambda: signals(f, s.window_s, s.analysis_width, info=info),
                                               lambda: three_decodes(f, info)], a.repeat)
         for k, v in dict(dur=d, dec=t_dec, ana=t_ana, three=t_3).items(): tot[k] += v
         print(f"{f.name:18} {d:6.2f} {d / t_dec:11.1f} {d / t_ana:13.1f} {t_dec / t_ana:6.2f} {d / t_3:13.1f} {t_dec / t_3:6.2f}")
@@ -66,9 +67,8 @@ def main():
           f"{tot['dec'] / tot['ana']:6.2f} {tot['dur'] / tot['three']:13.1f} {tot['dec'] / tot['three']:6.2f}")
     print(f"one-decode analysis / decode-only speed: {tot['dec'] / tot['ana']:.2f} (goal >= 0.5); "
           f"three-decode baseline: {tot['dec'] / tot['three']:.2f}")
-    con = store.connect()
     t0 = time.perf_counter()
-    df = highlights.detect(files, con, force=True)
+    df = highlights.detect(files, force=True)                 # the process's store, in FIRESIDE_DATA_DIR
     t = time.perf_counter() - t0
     print(f"detect (analysis + {int(df.n_segments.sum())} clips and thumbnails + store) on {len(files)} files: "
           f"{t:.2f} s, {tot['dur'] / t:.1f} × real time")

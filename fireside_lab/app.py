@@ -19,7 +19,9 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
-    from fireside_lab import feeds_dashboard, highlights_dashboard, jobs_dashboard, stories_dashboard
+    from fireside_lab import jobs_dashboard, stories_dashboard
+    from fireside_lab.feeds import dashboard as feeds_dashboard
+    from fireside_lab.highlights import dashboard as highlights_dashboard
     from fireside_lab.markets import dashboard as markets_dashboard
     from fireside_lab.polls import dashboard as polls_dashboard
     parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
@@ -94,7 +96,7 @@ def _seed_steps(con, samples: Path):
         return polls.import_anes96()
     def feeds_():
         from fireside_lab import feeds
-        return f"{len(feeds.seed_samples(con))} new sample post(s)"
+        return f"{len(feeds.seed_samples())} new sample post(s)"   # the process's store (store v2)
     return [("stories", stories_), ("markets", markets_), ("polls", polls_), ("feeds", feeds_)]
 
 def seed_bundled(con=None, samples: Path | None = None, echo=print) -> dict[str, str]:

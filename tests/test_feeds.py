@@ -16,20 +16,20 @@ T = datetime(2026, 1, 10, 12)
 
 def test_publish_accepted_highlights(data_dir):
     from fireside_lab import highlights
-    con = store.connect()
-    r = highlights.detect_video(BBB, con)
+    st = store.default()
+    r = highlights.detect_video(BBB, store=st)
     assert r["n_segments"] >= 1
     seg = r["segments"].iloc[0]
-    highlights.label(con, seg.segment_id, "accept", "rita")
-    for u in ("rita", "vic"): feeds.add_user(con, u)
-    ids = feeds.publish_accepted(con, "rita", tags=["bunny"])
+    highlights.label(seg.segment_id, "accept", "rita", store=st)
+    for u in ("rita", "vic"): feeds.add_user(u, store=st)
+    ids = feeds.publish_accepted("rita", tags=["bunny"], store=st)
     assert len(ids) == 1
-    p = feeds.post(con, ids[0])
+    p = feeds.post(ids[0], store=st)
     assert p["segment_id"] == seg.segment_id and Path(p["clip"]).is_file() and Path(p["thumbnail"]).is_file()
     assert p["tags"] == ["bunny", seg.video_id] and p["caption"].startswith("Highlight from")
-    assert feeds.publish_accepted(con, "rita") == []                 # a segment is published once
-    assert feeds.feed(con, "vic", "new").post_ids == ids
-    emb = store.query(con, "SELECT embedding FROM lake.feed_embeddings WHERE post_id = ?", [ids[0]])[0][0]
+    assert feeds.publish_accepted("rita", store=st) == []            # a segment is published once
+    assert feeds.feed("vic", "new", store=st).post_ids == ids
+    emb = st.lake_query("SELECT embedding FROM lake.feed_embeddings WHERE post_id = ?", [ids[0]])[0][0]
     assert len(emb) == 384 and abs(np.linalg.norm(emb) - 1) < 1e-4
 
 
@@ -37,27 +37,26 @@ WRITER = """
 import sys
 from datetime import datetime
 import numpy as np
-from fireside_lab import feeds, store
-con = store.connect()
+from fireside_lab import feeds
 T = datetime(2026, 1, 10, 12)
-for i in range(2):   # new posts, newest of all and close to vic's taste
-    feeds._publish(con, "ann", f"late post {i}", ["late"], sys.argv[1], sys.argv[2], created_at=T, vec=np.eye(384, dtype=np.float32)[0])
+for i in range(2):   # new posts, newest of all and close to vic's taste (the process's store)
+    feeds.publish("ann", f"late post {i}", ["late"], sys.argv[1], sys.argv[2], created_at=T,
+                  embedding=np.eye(384, dtype=np.float32)[0])
 for u in ("ann", "bob", "cat"):   # engagement that would lift the lowest-ranked posts
-    for p in sys.argv[3:]: feeds.engage(con, u, p, "share")
+    for p in sys.argv[3:]: feeds.engage(u, p, "share")
 print("ok")
 """
 
 READER = """
 import sys, json
 from datetime import datetime
-from fireside_lab import feeds, store
-con = store.connect()
+from fireside_lab import feeds
 T = datetime(2026, 1, 10, 12)
 out = {}
 for kind, cursor in json.loads(sys.argv[1]).items():
     ids = []
     while cursor:
-        page = feeds.feed(con, "vic", kind, cursor=cursor, limit=7, now=T)
+        page = feeds.feed("vic", kind, cursor=cursor, limit=7, now=T)
         ids += page.post_ids; cursor = page.cursor
     out[kind] = ids
 print(json.dumps(out))
@@ -65,21 +64,21 @@ print(json.dumps(out))
 
 
 def test_cursor_continued_by_another_process(data_dir):
-    con = store.connect()
-    for u in ("ann", "bob", "cat", "vic"): feeds.add_user(con, u)
+    st = store.default()
+    for u in ("ann", "bob", "cat", "vic"): feeds.add_user(u, store=st)
     rng = np.random.default_rng(7)
     for i in range(30):
         v = rng.standard_normal(384).astype(np.float32); v /= np.linalg.norm(v)
-        feeds._publish(con, ["ann", "bob", "cat"][i % 3], f"post {i}", [f"t{i % 4}"], CLIP, THUMB,
-                       created_at=T - timedelta(hours=i % 9, minutes=i), vec=v)
-    ids = feeds.feed(con, "vic", "new", now=T, limit=100).post_ids
+        feeds.publish(["ann", "bob", "cat"][i % 3], f"post {i}", [f"t{i % 4}"], CLIP, THUMB,
+                      created_at=T - timedelta(hours=i % 9, minutes=i), embedding=v, store=st)
+    ids = feeds.feed("vic", "new", now=T, limit=100, store=st).post_ids
     for i, p in enumerate(ids):
-        for u in ("ann", "bob", "cat")[: i % 4]: feeds.engage(con, u, p, ["like", "view", "comment"][i % 3])
-    feeds.engage(con, "vic", ids[3], "like"); feeds.engage(con, "vic", ids[5], "view")
-    feeds.follow(con, "vic", "bob")
+        for u in ("ann", "bob", "cat")[: i % 4]: feeds.engage(u, p, ["like", "view", "comment"][i % 3], store=st)
+    feeds.engage("vic", ids[3], "like", store=st); feeds.engage("vic", ids[5], "view", store=st)
+    feeds.follow("vic", "bob", store=st)
     kinds = ("new", "following", "trending", "for-you")
-    full = {k: feeds.feed(con, "vic", k, now=T, limit=100).post_ids for k in kinds}
-    first = {k: feeds.feed(con, "vic", k, now=T, limit=7) for k in kinds}
+    full = {k: feeds.feed("vic", k, now=T, limit=100, store=st).post_ids for k in kinds}
+    first = {k: feeds.feed("vic", k, now=T, limit=7, store=st) for k in kinds}
     assert all(len(first[k].post_ids) == 7 and first[k].cursor for k in kinds)
     w = run_py(WRITER, CLIP, THUMB, *full["for-you"][-3:], *full["trending"][-3:])
     out, err = w.communicate(timeout=300)
@@ -90,7 +89,7 @@ def test_cursor_continued_by_another_process(data_dir):
     rest = json.loads(out.strip().splitlines()[-1])
     for k in kinds:
         assert first[k].post_ids + rest[k] == full[k], k               # nothing skipped, nothing repeated
-    fresh = feeds.feed(con, "vic", "new", now=T, limit=100).post_ids
+    fresh = feeds.feed("vic", "new", now=T, limit=100, store=st).post_ids
     assert len(fresh) == len(full["new"]) + 2                          # a fresh first page sees the new posts
 
     cli = "from fireside_lab.cli import main; main()"

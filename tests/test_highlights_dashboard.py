@@ -31,11 +31,11 @@ def _set_number(box, value):
 
 def test_review_accept_and_adjust_in_browser(data_dir):
     from fireside_lab import highlights, store
-    con = store.connect()
-    r = highlights.detect_video(MONSTER, con)
-    segs = highlights.video_segments(con, r["video_id"], r["detector_version"])
+    st = store.default()
+    r = highlights.detect_video(MONSTER, store=st)
+    segs = highlights.video_segments(r["video_id"], r["detector_version"], store=st)
     assert len(segs) >= 2
-    con.close()
+    store.reset_default()
 
     with panel_server(ROOT / "dashboards" / "highlights.py") as base, browser_page() as page:
         page.goto(base + "/highlights")
@@ -69,14 +69,13 @@ def test_review_accept_and_adjust_in_browser(data_dir):
         page.screenshot(path=str(data_dir.parent / "highlights-evaluation.png"))
         errors = list(page.console_errors)
 
-    con = store.connect()
-    lab = highlights.labels(con).set_index("segment_id")
+    st = store.default()
+    lab = highlights.labels(store=st).set_index("segment_id")
     assert lab.decision.to_dict() == {segs.segment_id[0]: "accept", segs.segment_id[1]: "adjust"}
     assert set(lab.reviewer) == {"ada"}
     assert abs(lab.start_s[segs.segment_id[1]] - new_start) <= 1 / 30 + 1e-6
     assert abs(lab.end_s[segs.segment_id[1]] - new_end) <= 1 / 30 + 1e-6
     assert Path(lab.clip_path[segs.segment_id[1]]).exists()
-    assert len(highlights.accepted_clips(con)) == 2
-    from fireside_lab import evaluation
-    assert evaluation.compare(con).tiou.tolist() == [0.3, 0.5, 0.7]
+    assert len(highlights.accepted_clips(store=st)) == 2
+    assert highlights.compare(store=st).tiou.tolist() == [0.3, 0.5, 0.7]
     assert errors == []
