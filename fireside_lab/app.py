@@ -19,11 +19,12 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
-    from fireside_lab import jobs_dashboard, stories_dashboard
+    from fireside_lab import jobs_dashboard
     from fireside_lab.feeds import dashboard as feeds_dashboard
     from fireside_lab.highlights import dashboard as highlights_dashboard
     from fireside_lab.markets import dashboard as markets_dashboard
     from fireside_lab.polls import dashboard as polls_dashboard
+    from fireside_lab.stories import dashboard as stories_dashboard
     parts = {"feeds": feeds_dashboard, "highlights": highlights_dashboard, "jobs": jobs_dashboard,
              "markets": markets_dashboard, "polls": polls_dashboard, "stories": stories_dashboard}
     return {slug: (getattr(m, "TITLE", slug.title()), m.dashboard) for slug, m in parts.items()}
@@ -83,7 +84,7 @@ def _seed_steps(con, samples: Path):
     def stories_():
         from fireside_lab import stories
         files = sorted((samples / "stories").glob("*.xml")) + sorted((samples / "stories").glob("*.json"))
-        return [f"{r.story_id}: +{r.entries_added} entries" for r in (stories.import_story(con, f) for f in files)]
+        return [f"{r.story_id}: +{r.entries_added} entries" for r in (stories.import_story(f) for f in files)]
     def markets_():
         from fireside_lab import markets
         m = samples / "markets"

@@ -32,7 +32,7 @@ def _runs(env):
 
 
 def _summary(env, story_id="macbeth"):
-    code = ("from fireside_lab import stories, store; df = stories.summaries(store.connect()); "
+    code = ("from fireside_lab import stories; df = stories.summaries(); "
             f"print(df[df.story_id == {story_id!r}].running_summary.iloc[0])")
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr

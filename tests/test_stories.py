@@ -12,14 +12,18 @@ MACBETH, RJ, STORIUM = SAMPLES / "macbeth.xml", SAMPLES / "r_and_j.xml", SAMPLES
 
 
 @pytest.fixture
-def con(data_dir):
+def st(data_dir):
+    "The process's store in this test's data dir (the verbs use it without `store=`)."
     from fireside_lab import store
-    return store.connect()
+    return store.default()
 
 
-def _counts(con, story_id):
-    from fireside_lab import store
-    q = lambda sql: store.query(con, sql, [story_id])[0][0]
+def _count(st, sql, *params):
+    return st.lake_query(sql, list(params))[0][0]
+
+
+def _counts(st, story_id):
+    q = lambda sql: _count(st, sql, story_id)
     return dict(entries=q("SELECT count(*) FROM lake.story_entries WHERE story_id = ?"),
                 speeches=q("SELECT count(*) FROM lake.story_entries WHERE story_id = ? AND format = 'speech'"),
                 stagedirs=q("SELECT count(*) FROM lake.story_entries WHERE story_id = ? AND format = 'stagedir'"),
@@ -36,67 +40,69 @@ def _top_level_stagedirs(path):
     return sum(1 for el in root.iter() if local(el.tag) in ("SCENE", "PROLOGUE") for c in el if local(c.tag) == "STAGEDIR")
 
 
-def test_import_bundled_plays_with_correct_counts(con):
+def test_import_bundled_plays_with_correct_counts(st):
     from fireside_lab import stories
-    r = stories.import_story(con, MACBETH)
+    r = stories.import_story(MACBETH)
     assert (r.story_id, r.title) == ("macbeth", "The Tragedy of Macbeth")
-    c = _counts(con, "macbeth")
+    c = _counts(st, "macbeth")
     assert (c["scenes"], c["speeches"], c["characters"]) == (28, 649, 28)
     assert c["stagedirs"] == _top_level_stagedirs(MACBETH) and c["entries"] == 649 + c["stagedirs"] == r.entries_added
-    r = stories.import_story(con, RJ)   # the copy with a default XML namespace
-    c = _counts(con, "romeo-and-juliet")
+    r = stories.import_story(RJ)   # the copy with a default XML namespace
+    c = _counts(st, "romeo-and-juliet")
     assert (c["scenes"], c["speeches"]) == (26, 841)           # 24 scenes and 2 prologues
     assert c["stagedirs"] == _top_level_stagedirs(RJ)
-    entries = stories.entries(con, "macbeth")
+    entries = stories.entries("macbeth")
     assert list(entries.entry_number) == list(range(1, len(entries) + 1))
     assert entries.iloc[1][["scene_id", "role", "character"]].tolist() == ["act1-scene1", "character", "First Witch"]
     assert set(entries.status) == {"new"} and entries.result.isna().all() and entries.hash.str.len().eq(64).all()
-    sm = stories.summaries(con)
+    sm = stories.summaries(store=st)          # the same store, passed explicitly
     assert set(sm.story_id) == {"macbeth", "romeo-and-juliet"} and sm.entries_processed.eq(0).all()
 
 
-def test_reimport_is_a_noop_and_a_revised_speech_is_a_new_row(con, tmp_path):
-    from fireside_lab import store, stories
-    stories.import_story(con, MACBETH)
-    before, snap = _counts(con, "macbeth"), store.lake_snapshot_id(con)
-    r = stories.import_story(con, MACBETH)
+def test_reimport_is_a_noop_and_a_revised_speech_is_a_new_row(st, tmp_path):
+    from fireside_lab import stories
+    stories.import_story(MACBETH)
+    before, snap = _counts(st, "macbeth"), st.lake_snapshot_id()
+    r = stories.import_story(MACBETH)
     assert (r.entries_added, r.scenes_added, r.characters_added, r.cards_added) == (0, 0, 0, 0)
-    assert _counts(con, "macbeth") == before and store.lake_snapshot_id(con) == snap
+    assert _counts(st, "macbeth") == before and st.lake_snapshot_id() == snap
 
     changed = tmp_path / "macbeth-changed.xml"
     text = MACBETH.read_text()
     old = "<LINE>So foul and fair a day I have not seen.</LINE>"
     assert text.count(old) == 1
     changed.write_text(text.replace(old, "<LINE>So foul and fair a day I never saw.</LINE>"))
-    r = stories.import_story(con, changed)
-    assert r.entries_added == 1 and _counts(con, "macbeth")["entries"] == before["entries"] + 1
-    n = store.query(con, "SELECT entry_number FROM lake.story_entries WHERE story_id = 'macbeth' AND text LIKE 'So foul and fair%'")[0][0]
-    rows = store.query(con, "SELECT hash, text FROM lake.story_entries WHERE story_id = 'macbeth' AND entry_number = ? ORDER BY imported_at", [n])
+    r = stories.import_story(changed)
+    assert r.entries_added == 1 and _counts(st, "macbeth")["entries"] == before["entries"] + 1
+    n = _count(st, "SELECT entry_number FROM lake.story_entries WHERE story_id = 'macbeth' "
+                   "AND text LIKE 'So foul and fair%'")
+    rows = st.lake_query("SELECT hash, text FROM lake.story_entries WHERE story_id = 'macbeth' AND entry_number = ? "
+                         "ORDER BY imported_at", [n])
     assert len(rows) == 2 and rows[0][0] != rows[1][0]
-    cur = stories.entries(con, "macbeth")
+    cur = stories.entries("macbeth")
     assert len(cur) == before["entries"] and cur.set_index("entry_number").text[n].endswith("I never saw.")
-    assert len(stories.pending_entries(con, "macbeth")) == before["entries"]
+    assert len(stories.pending_entries("macbeth")) == before["entries"]
 
 
-def test_hash_is_hmac_of_canonical_json_with_the_secret(con, monkeypatch, tmp_path):
+def test_hash_is_hmac_of_canonical_json_with_the_secret(st, monkeypatch, tmp_path):
     import hashlib, hmac
     from fireside_lab import stories
     from fireside_lab.config import secret_key
-    stories.import_story(con, STORIUM)
-    e = stories.entries(con, "handmade-lighthouse-0001").iloc[0]
+    stories.import_story(STORIUM)
+    e = stories.entries("handmade-lighthouse-0001").iloc[0]
     body = {"story_id": "handmade-lighthouse-0001", "scene_id": e.scene_id, "entry_number": 1, "role": "narrator",
             "character": None, "format": "establishment", "text": e.text, "json": json.loads(e.json)}
     canon = json.dumps(body, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
     assert e.hash == hmac.new(secret_key(), canon, hashlib.sha256).hexdigest()
 
 
-def test_storium_sample(con):
+def test_storium_sample(st):
     from fireside_lab import stories
-    r = stories.import_story(con, STORIUM)
-    c = _counts(con, "handmade-lighthouse-0001")
+    r = stories.import_story(STORIUM)
+    c = _counts(st, "handmade-lighthouse-0001")
     assert (r.title, c["entries"], c["scenes"], c["characters"]) == ("The Keeper's Debt", 8, 2, 2)
     assert c["cards"] == 5 + 1 + 2 + 4      # 5 character cards, 1 place, 2 challenges, 4 played on challenges
-    e = stories.entries(con, "handmade-lighthouse-0001")
+    e = stories.entries("handmade-lighthouse-0001")
     assert e.role.tolist()[:3] == ["narrator", "character", "character"] and e.character[1] == "Maren Holt"
     assert e.format.tolist()[0] == "establishment" and e.format.tolist()[-1] == "conclusion"
 
@@ -113,36 +119,38 @@ BAD = [
 ]
 
 
-def test_bad_input_names_file_and_place_and_writes_nothing(con, tmp_path):
+def test_bad_input_names_file_and_place_and_writes_nothing(st, tmp_path):
     "Each bad file (one store for all of them: a fresh store per case costs seconds of migrations)."
-    from fireside_lab import store, stories
-    snap = store.lake_snapshot_id(con)
+    import sqlalchemy as sa
+    from fireside_lab import stories
+    from fireside_lab.stories.tables import stories as stories_table
+    snap = st.lake_snapshot_id()
     for name, text, expected in BAD:
         p = tmp_path / name
         p.write_text(text)
         with pytest.raises(stories.StoryError, match=expected):
-            stories.import_story(con, p)
-    assert store.lake_snapshot_id(con) == snap
-    assert store.query(con, "SELECT count(*) FROM lake.story_entries")[0][0] == 0
-    assert store.query(con, "SELECT count(*) FROM state.stories")[0][0] == 0
+            stories.import_story(p)
+    assert st.lake_snapshot_id() == snap
+    assert _count(st, "SELECT count(*) FROM lake.story_entries") == 0
+    assert st.scalar(sa.select(sa.func.count()).select_from(stories_table)) == 0
 
 
-def test_second_half_of_a_file_bad_nothing_imported(con, tmp_path):
-    from fireside_lab import store, stories
+def test_second_half_of_a_file_bad_nothing_imported(st, tmp_path):
+    from fireside_lab import stories
     g = json.loads(STORIUM.read_text())
     g["scenes"][1]["entries"][3]["seq_id"] = "eight"
     p = tmp_path / "late-error.json"
     p.write_text(json.dumps(g, indent=1))
     with pytest.raises(stories.StoryError, match=r"late-error.json: scenes\[1\].entries\[3\].seq_id: expected int, found str"):
-        stories.import_story(con, p)
-    assert store.query(con, "SELECT count(*) FROM lake.story_entries")[0][0] == 0
+        stories.import_story(p)
+    assert _count(st, "SELECT count(*) FROM lake.story_entries") == 0
 
 
-def test_unknown_story(con):
+def test_unknown_story(st):
     from fireside_lab import stories
-    stories.import_story(con, STORIUM)
-    for call in (lambda: stories.entries(con, "hamlet"), lambda: stories.summarize(con, ["hamlet"]),
-                 lambda: stories.suggest(con, "hamlet")):
+    stories.import_story(STORIUM)
+    for call in (lambda: stories.entries("hamlet"), lambda: stories.summarize(["hamlet"]),
+                 lambda: stories.suggest("hamlet")):
         with pytest.raises(stories.StoryNotFound, match="unknown story 'hamlet'"):
             call()
 
@@ -168,7 +176,7 @@ def test_cli_import_list_and_errors(data_dir, tmp_path):
     r = _cli("stories", "summarize", "--story", "hamlet")
     assert r.returncode == 1 and "unknown story 'hamlet'" in r.stderr
     from click.testing import CliRunner
-    from fireside_lab.stories import stories_cli
+    from fireside_lab.stories.cli import stories_cli
     for cmd in ("import", "list", "summarize", "suggest"):
         r = CliRunner().invoke(stories_cli, [cmd, "--help"])
         assert r.exit_code == 0 and "Usage:" in r.output

@@ -16,13 +16,12 @@ def offline(monkeypatch):
 
 
 def test_dashboard_shows_the_macbeth_summary_and_a_suggestion(data_dir, tmp_path):
-    from fireside_lab import store, stories
-    con = store.connect()
-    stories.import_story(con, SAMPLES / "macbeth.xml")
-    stories.summarize(con, ["macbeth"], scenes=["act1-scene1"], batch_size=12, max_new_tokens=6)
-    sid = stories.suggest(con, "macbeth", "scene", max_new_tokens=8, context_entries=2)
-    sm = stories.summaries(con).set_index("story_id").loc["macbeth"]
-    sug = stories.suggestions(con, "macbeth").set_index("id").loc[sid]
+    from fireside_lab import stories
+    stories.import_story(SAMPLES / "macbeth.xml")
+    stories.summarize(["macbeth"], scenes=["act1-scene1"], batch_size=12, max_new_tokens=6)
+    sid = stories.suggest("macbeth", "scene", max_new_tokens=8, context_entries=2)
+    sm = stories.summaries().set_index("story_id").loc["macbeth"]
+    sug = stories.suggestions("macbeth").set_index("id").loc[sid]
     assert sug.status == "complete" and sug.text.strip()
     total = sm.entries_total
     with panel_server(ROOT / "dashboards" / "stories.py") as base, browser_page() as page:

@@ -23,61 +23,65 @@ def offline(monkeypatch):
 
 
 @pytest.fixture
-def con(data_dir):
+def st(data_dir):
+    "The process's store in this test's data dir, with Macbeth imported."
     from fireside_lab import store, stories
-    con = store.connect()
-    stories.import_story(con, SAMPLES / "macbeth.xml")
-    return con
+    stories.import_story(SAMPLES / "macbeth.xml")
+    return store.default()
 
 
-def test_summarize_one_real_scene_then_rerun_makes_no_model_call(con, tmp_path):
-    from fireside_lab import generation, store, stories
-    total = len(stories.entries(con, "macbeth"))
-    rep = stories.summarize(con, ["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=12)
+def test_summarize_one_real_scene_then_rerun_makes_no_model_call(st, tmp_path):
+    from fireside_lab import stories
+    from fireside_lab.stories import generation
+    total = len(stories.entries("macbeth"))
+    rep = stories.summarize(["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=12)
     assert (rep["entries"], rep["model_calls"]) == (12, 2) and rep["tokens"] > 12
-    done = stories.entries(con, "macbeth", scenes=[SCENE])
+    done = stories.entries("macbeth", scenes=[SCENE])
     assert len(done) == 12 and set(done.status) == {"done"} and set(done.model) == {"smollm2"}
     assert done.result.map(lambda s: isinstance(s, str) and len(s.strip()) > 0).all() and done.processed_at.notna().all()
-    assert len(stories.pending_entries(con, "macbeth")) == total - 12          # the rest of the play is untouched
-    sm = stories.summaries(con).set_index("story_id").loc["macbeth"]
+    assert len(stories.pending_entries("macbeth")) == total - 12          # the rest of the play is untouched
+    sm = stories.summaries().set_index("story_id").loc["macbeth"]
     assert (sm.entries_processed, sm.entries_total) == (12, total) and sm.running_summary.strip() and sm.model == "smollm2"
-    lake = store.query(con, "SELECT summary_id, summary, through_entry, entries_folded FROM lake.story_summaries WHERE story_id = 'macbeth'")
+    lake = st.lake_query("SELECT summary_id, summary, through_entry, entries_folded FROM lake.story_summaries "
+                         "WHERE story_id = 'macbeth'")
     assert len(lake) == 1 and lake[0][1] == sm.running_summary and lake[0][2:] == (12, 12)
 
     # a second run with nothing new: no model call, no lake commit
     lm = generation.load_model("smollm2")
-    calls, snap = lm.calls, store.lake_snapshot_id(con)
-    rep2 = stories.summarize(con, ["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=12)
-    assert (rep2["entries"], rep2["model_calls"]) == (0, 0) and lm.calls == calls and store.lake_snapshot_id(con) == snap
+    calls, snap = lm.calls, st.lake_snapshot_id()
+    rep2 = stories.summarize(["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=12)
+    assert (rep2["entries"], rep2["model_calls"]) == (0, 0) and lm.calls == calls and st.lake_snapshot_id() == snap
     assert rep2["summaries"]["macbeth"] == sm.running_summary
 
     # a revised speech: only that entry is processed next time, and folded into the summary
     changed = tmp_path / "macbeth.xml"
     changed.write_text((SAMPLES / "macbeth.xml").read_text().replace("<LINE>Where the place?</LINE>", "<LINE>Where is the place?</LINE>"))
-    assert stories.import_story(con, changed).entries_added == 1
-    rep3 = stories.summarize(con, ["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=8)
+    assert stories.import_story(changed).entries_added == 1
+    rep3 = stories.summarize(["macbeth"], scenes=[SCENE], batch_size=12, max_new_tokens=8)
     assert (rep3["entries"], rep3["model_calls"]) == (1, 2) and lm.calls == calls + 2
-    assert store.query(con, "SELECT count(*) FROM lake.story_summaries WHERE story_id = 'macbeth'")[0][0] == 2
+    assert st.lake_query("SELECT count(*) FROM lake.story_summaries WHERE story_id = 'macbeth'")[0][0] == 2
 
 
-def test_model_that_cannot_be_loaded_fails_and_entries_stay_unprocessed(con, tmp_path):
-    from fireside_lab import generation, stories
+def test_model_that_cannot_be_loaded_fails_and_entries_stay_unprocessed(st, tmp_path):
+    from fireside_lab import stories
+    from fireside_lab.stories import generation
     broken = tmp_path / "broken-model"
     broken.mkdir()
     (broken / "config.json").write_text('{"model_type": "no-such-architecture"}')
     with pytest.raises(generation.ModelLoadError, match=f"cannot load language model '{broken}'.*: \\w+"):
-        stories.summarize(con, ["macbeth"], model=str(broken), scenes=[SCENE])
-    assert len(stories.pending_entries(con, "macbeth", scenes=[SCENE])) == 12
+        stories.summarize(["macbeth"], model=str(broken), scenes=[SCENE])
+    assert len(stories.pending_entries("macbeth", scenes=[SCENE])) == 12
     r = subprocess.run([sys.executable, "-c", "from fireside_lab.cli import main; main()", "stories", "summarize",
                         "--model", str(broken), "--scene", SCENE], cwd=ROOT, capture_output=True, text=True, timeout=300)
     assert r.returncode == 1 and f"cannot load language model '{broken}'" in r.stderr
-    e = stories.entries(con, "macbeth", scenes=[SCENE])
+    e = stories.entries("macbeth", scenes=[SCENE])
     assert set(e.status) == {"new"} and e.result.isna().all()
 
 
-def test_micro_batcher_batches_concurrent_requests_and_each_gets_its_own_result(con):
-    from fireside_lab import generation, stories
-    speeches = stories.entries(con, "macbeth", scenes=[SCENE]).query("format == 'speech'").text.tolist()[:6]
+def test_micro_batcher_batches_concurrent_requests_and_each_gets_its_own_result(st):
+    from fireside_lab import stories
+    from fireside_lab.stories import generation
+    speeches = stories.entries("macbeth", scenes=[SCENE]).query("format == 'speech'").text.tolist()[:6]
     prompts = [f"Summarize in a few words: {s}" for s in speeches]
     lm = generation.load_model("smollm2")
     mb = generation.MicroBatcher(lm, max_batch_size=6, max_wait_s=1.0, max_padding=None)   # one batch: compared with generate below
@@ -102,21 +106,19 @@ def test_micro_batcher_batches_concurrent_requests_and_each_gets_its_own_result(
 
 
 SUGGEST = """
-import sys
-from fireside_lab import store, stories
-con = store.connect()
-sid = stories.suggest(con, "macbeth", "continue", max_new_tokens=24, min_new_tokens=24, context_entries=2)
+from fireside_lab import stories
+sid = stories.suggest("macbeth", "continue", max_new_tokens=24, min_new_tokens=24, context_entries=2)
 print("done", sid, flush=True)
 """
 
 
-def test_suggestion_partial_text_is_read_from_another_process(con):
+def test_suggestion_partial_text_is_read_from_another_process(st):
     from fireside_lab import stories
     p = run_py(SUGGEST)
     partial, seen = None, set()
     t0 = time.time()
     while p.poll() is None and time.time() - t0 < 400:
-        df = stories.suggestions(con, "macbeth")
+        df = stories.suggestions("macbeth")
         if len(df):
             seen.add(df.status[0])
             if df.status[0] == "partial" and df.text[0].strip() and partial is None:
@@ -124,8 +126,8 @@ def test_suggestion_partial_text_is_read_from_another_process(con):
         time.sleep(0.05)
     out, err = p.communicate(timeout=60)
     assert p.returncode == 0, err[-3000:]
-    final = stories.suggestions(con, "macbeth").iloc[0]
-    assert final.status == "complete" and final.id in out and final.story_hash == stories.story_hash(con, "macbeth")
+    final = stories.suggestions("macbeth").iloc[0]
+    assert final.status == "complete" and final.id in out and final.story_hash == stories.story_hash("macbeth")
     assert partial is not None, f"never saw partial text; statuses seen: {seen}"
     assert final.text.startswith(partial.strip()) and len(final.text) > len(partial.strip())
 
@@ -133,9 +135,8 @@ def test_suggestion_partial_text_is_read_from_another_process(con):
 def test_pipeline_runs_as_a_job_with_progress_then_makes_no_model_call(data_dir):
     jobs = pytest.importorskip("fireside_lab.jobs")
     from jobs_helpers import Worker
-    from fireside_lab import store, stories
-    con = store.connect()
-    stories.import_story(con, SAMPLES / "lighthouse.storium.json")
+    from fireside_lab import stories
+    stories.import_story(SAMPLES / "lighthouse.storium.json")
     w = Worker(1).wait_up()
     try:
         rid = jobs.submit("pipelines/summarize_stories", stories=["handmade-lighthouse-0001"], batch_size=8, max_new_tokens=8)
@@ -143,7 +144,7 @@ def test_pipeline_runs_as_a_job_with_progress_then_makes_no_model_call(data_dir)
         assert r["status"] == "succeeded", (r["error"], r.get("traceback"))
         assert r["outputs"]["entries"] == 8 and r["outputs"]["model_calls"] == 2 and r["progress"] == 1
         assert "The Keeper's Debt" in Path(r["html_path"]).read_text()
-        sm = stories.summaries(con).set_index("story_id").loc["handmade-lighthouse-0001"]
+        sm = stories.summaries().set_index("story_id").loc["handmade-lighthouse-0001"]
         assert sm.entries_processed == 8 and sm.running_summary.strip()
         r2 = jobs.wait(jobs.submit("pipelines/summarize_stories", stories=["handmade-lighthouse-0001"]), timeout=300)
         assert r2["status"] == "succeeded" and (r2["outputs"]["entries"], r2["outputs"]["model_calls"]) == (0, 0)
