@@ -67,9 +67,10 @@ def db_downgrade(target, yes):
 # %% ../nbs/90_cli.ipynb #88a4d779
 def commands() -> list[click.Command]:
     "Every line's commands and the app's, from the explicit list below (in the order of the architecture)."
-    from fireside_lab import app, feeds, highlights, jobs, markets, polls, stories
+    from fireside_lab import app, feeds, highlights, markets, polls, stories
     from fireside_lab import evaluation, market_analytics  # noqa: F401  (they add commands to their line's group)
-    return [*jobs.cli_commands, *stories.cli_commands, *markets.cli_commands, *polls.cli_commands,
+    from fireside_lab.jobs import cli as jobs_cli
+    return [*jobs_cli.commands, *stories.cli_commands, *markets.cli_commands, *polls.cli_commands,
             *highlights.cli_commands, *feeds.cli_commands, *app.cli_commands]
 
 def main(argv=None):
