@@ -5,11 +5,15 @@
 # %% ../../nbs/jobs/08_execution.ipynb #3c255fda
 from __future__ import annotations
 
+import fcntl
 import json
 import logging
+import os
 import signal
 import threading
 import time
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable
 
@@ -26,71 +30,115 @@ from ..store import Store, default
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'Watchdog', 'warm', 'execute']
+__all__ = ['log', 'Watch', 'Watchdog', 'watchdog', 'warm', 'execute']
 
 # %% ../../nbs/jobs/08_execution.ipynb #d04a4aec
 _CANCEL_REQUESTED = sa.select(tables.runs.c.cancel_requested).where(tables.runs.c.run_id == sa.bindparam("run_id"))
 
+@dataclass
+class Watch:
+    "The watchdog's view of one run: what to check, and `cause` (`timeout`, `cancelled`) once it stopped the run."
+    st: Store
+    run_id: str
+    attempt: int
+    deadline: float | None                   # monotonic seconds; None: no time limit
+    on_stop: Callable[[str], None]           # how to stop the run (signal the main thread, kill the kernel)
+    run_dir: Path | None = None              # a notebook run's folder (its `progress.json`)
+    cause: str | None = None
+    released: bool = False
+    next_check: float = 0.0
+    progress_mtime: float = 0.0
+    cell: tuple | None = None
+    notebook: dict | None = None
+
 class Watchdog(threading.Thread):
-    """Beside a running run: calls `on_stop(cause)` once, on its timeout (`deadline`, monotonic seconds) or when its
-    cancel is requested, and relays progress to its row: the notebook's own (`progress.json` in `run_dir`) and which
-    cell is running, in one message ("greeting 2 of 3 · cell 3 of 4"). `cause` says why it stopped the run."""
+    """The run being executed by this process: calls its `on_stop(cause)` once, on its timeout or when its cancel is
+    requested, and relays progress to its row: the notebook's own (`progress.json`) and which cell is running, in one
+    message ("greeting 2 of 3 · cell 3 of 4")."""
 
-    def __init__(self, st: Store, run: dict, deadline: float | None, on_stop: Callable[[str], None],
-                 run_dir: Path | None = None):
-        super().__init__(daemon=True, name=f"watchdog-{run['run_id']}")
-        self.st, self.run_id, self.attempt = st, run["run_id"], run["attempt"]
-        self.deadline, self.on_stop, self.run_dir = deadline, on_stop, run_dir
-        self.done, self.cause = threading.Event(), None
-        self._mtime, self._cell, self._notebook = 0.0, None, None
+    def __init__(self):
+        super().__init__(daemon=True, name="fireside-watchdog")
+        self._lock, self._watch = threading.Lock(), None
 
-    def stop(self):
-        "End the watchdog and wait for it (so no progress is written after the run's outcome)."
-        self.done.set()
-        if self.is_alive(): self.join(5)
+    def watch(self, st: Store, run: dict, deadline: float | None, on_stop: Callable[[str], None],
+              run_dir: Path | None = None) -> Watch:
+        "Start watching the claimed run `run`; returns its `Watch`."
+        w = Watch(st, run["run_id"], run["attempt"], deadline, on_stop, run_dir, next_check=time.monotonic() + 0.3)
+        with self._lock: self._watch = w
+        return w
 
-    def _stop_run(self, cause: str):
-        self.cause = cause
-        self.on_stop(cause)
+    def release(self):
+        "Stop watching the run (after a progress write in flight: nothing of the run is written once this returns)."
+        with self._lock:
+            if self._watch is not None: self._watch.released = True
+            self._watch = None
 
-    def _relay_progress(self):
+    def _stop(self, w: Watch, cause: str):
+        w.cause = cause
+        w.on_stop(cause)
+
+    def _relay_progress(self, w: Watch):
         changed = False
-        if (cell := CURRENT.get("cell_progress")) and cell != self._cell:
-            self._cell, changed = cell, True
-        p = self.run_dir / "progress.json" if self.run_dir is not None else None
-        if p is not None and p.exists() and p.stat().st_mtime > self._mtime:
-            self._mtime, self._notebook, changed = p.stat().st_mtime, json.loads(p.read_text()), True
+        if (cell := CURRENT.get("cell_progress")) and cell != w.cell:
+            w.cell, changed = cell, True
+        p = w.run_dir / "progress.json" if w.run_dir is not None else None
+        if p is not None and p.exists() and p.stat().st_mtime > w.progress_mtime:
+            w.progress_mtime, w.notebook, changed = p.stat().st_mtime, json.loads(p.read_text()), True
         if not changed: return
-        fraction = self._notebook["fraction"] if self._notebook else self._cell[0]
-        message = " · ".join(m for m in ((self._notebook or {}).get("message"), self._cell and self._cell[1]) if m)
-        write_progress(self.st, self.run_id, self.attempt, fraction, message, force=True)
+        fraction = w.notebook["fraction"] if w.notebook else w.cell[0]
+        message = " · ".join(m for m in ((w.notebook or {}).get("message"), w.cell and w.cell[1]) if m)
+        write_progress(w.st, w.run_id, w.attempt, fraction, message, force=True)
+
+    def _check(self, w: Watch):
+        now = time.monotonic()
+        if w.cause is None and w.deadline is not None and now > w.deadline: return self._stop(w, "timeout")
+        if now < w.next_check: return
+        w.next_check = now + 0.3
+        if w.cause is None and w.st.scalar(_CANCEL_REQUESTED, {"run_id": w.run_id}): return self._stop(w, "cancelled")
+        self._relay_progress(w)
 
     def run(self):
-        next_check = 0.0
-        while not self.done.wait(0.1):
-            try:
-                if self.cause is None and self.deadline is not None and time.monotonic() > self.deadline:
-                    self._stop_run("timeout")
-                    continue
-                if time.monotonic() < next_check: continue
-                next_check = time.monotonic() + 0.3
-                if self.cause is None and self.st.scalar(_CANCEL_REQUESTED, {"run_id": self.run_id}):
-                    self._stop_run("cancelled")
-                    continue
-                self._relay_progress()
-            except Exception:
-                log.exception("watchdog of run %s", self.run_id)
+        while True:
+            time.sleep(0.1)
+            with self._lock:
+                if self._watch is None: continue
+                try: self._check(self._watch)
+                except Exception: log.exception("watchdog of run %s", self._watch.run_id)
+
+_WATCHDOG: dict = {}
+
+def watchdog() -> Watchdog:
+    "This process's watchdog (started on first use, again after a fork)."
+    w = _WATCHDOG.get(os.getpid())
+    if w is None:
+        w = _WATCHDOG[os.getpid()] = Watchdog()
+        w.start()
+    return w
 
 # %% ../../nbs/jobs/08_execution.ipynb #a81d0ed1
 _TERM: dict = {}
 
+@contextmanager
+def _one_process_at_a_time(path: Path):
+    "An exclusive `flock` on `path` while the block runs (the worker processes of one data dir take turns)."
+    fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o600)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally: os.close(fd)
+
 def warm():
     """huey's startup hook in each worker process (after the fork): open this process's store, both tiers (the lake
-    opens here, never in the consumer before it forks), read the git state, and note a SIGTERM before huey's handler
-    raises KeyboardInterrupt (it may land inside a store call and come out as another error)."""
+    opens here, never in the consumer before it forks), read the git state, start the watchdog, and note a SIGTERM
+    before huey's handler raises KeyboardInterrupt (it may land inside a store call and come out as another error).
+    The worker processes of a data dir open the lake one at a time: two processes creating a new SQLite-catalog lake
+    at once fail (`database is locked` from DuckLake's ATTACH, which the store does not retry)."""
     try:
-        lake_snapshot(default())
+        with _one_process_at_a_time(get_settings().data_dir / "lake-open.lock"):
+            lake_snapshot(default())
         git_info()
+        watchdog()
+        log.info("worker process %d ready", os.getpid())
     except Exception: log.exception("warming the worker failed")
     prev = signal.getsignal(signal.SIGTERM)
     if callable(prev):
@@ -99,7 +147,7 @@ def warm():
             return prev(signum, frame)
         signal.signal(signal.SIGTERM, on_term)
 
-def _run_callable(run: dict, t, watchdog: Watchdog) -> tuple[dict, dict]:
+def _run_callable(run: dict, t) -> tuple[dict, dict]:
     "Call the task with the run's arguments; returns its named outputs (its dict over `jobs.outputs`) and no columns."
     result = t.fn(**t.validate(run["params"]))
     if result is not None and not isinstance(result, dict):
@@ -113,7 +161,7 @@ def _stop_main_thread(cause: str):
     signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
 
 def execute(run_id: str, *, store: Store | None = None):
-    """Execute one run by id (the huey task): claim it, run it under a watchdog, record the outcome. A run that cannot
+    """Execute one run by id (the huey task): claim it, run it under the watchdog, record the outcome. A run that cannot
     be claimed (finished, cancelled, unknown, taken by another worker) is skipped. A SIGTERM of the worker is re-raised
     as KeyboardInterrupt, so huey signals `INTERRUPTED` (and `worker.on_interrupted` re-queues the run)."""
     st = store or default()
@@ -121,7 +169,7 @@ def execute(run_id: str, *, store: Store | None = None):
     if run is None:
         log.info("run %s not executed (cancelled, finished or unknown)", run_id)
         return
-    watchdog, old_handler = None, None
+    dog, watch, old_handler = watchdog(), None, None
     main = threading.main_thread() is threading.current_thread()
     try:
         t = get_task(run["task"], run["module"])
@@ -131,28 +179,26 @@ def execute(run_id: str, *, store: Store | None = None):
         if t.kind == "notebook":
             run_dir = get_settings().runs_dir / run_id
             run_dir.mkdir(parents=True, exist_ok=True)
-            watchdog = Watchdog(st, run, deadline, lambda cause: kill_kernels(), run_dir)
-            watchdog.start()
-            outs, extra = run_notebook(run, t, run_dir, lambda: watchdog.cause)
+            watch = dog.watch(st, run, deadline, lambda cause: kill_kernels(), run_dir)
+            outs, extra = run_notebook(run, t, run_dir, lambda: watch.cause)
         else:
             def on_usr1(signum, frame):
-                if watchdog.cause: raise Stopped(watchdog.cause)
+                if watch.cause and not watch.released: raise Stopped(watch.cause)
             if main: old_handler = signal.signal(signal.SIGUSR1, on_usr1)
-            watchdog = Watchdog(st, run, deadline, _stop_main_thread if main else lambda cause: None)
-            watchdog.start()
-            outs, extra = _run_callable(run, t, watchdog)
-        watchdog.stop()
+            watch = dog.watch(st, run, deadline, _stop_main_thread if main else lambda cause: None)
+            outs, extra = _run_callable(run, t)
+        dog.release()
         succeed(run, outs, extra, store=st)
     except BaseException as e:
         if isinstance(e, KeyboardInterrupt): raise
         if _TERM.get("at"): raise KeyboardInterrupt from e       # the worker is being stopped: huey signals INTERRUPTED
-        if watchdog is not None:
-            watchdog.stop()
-            if watchdog.cause and not isinstance(e, Stopped):     # the stop signal landed inside a library call
-                stopped = Stopped(watchdog.cause)
-                stopped.run_extra = getattr(e, "run_extra", None)
-                e = stopped
+        dog.release()
+        if watch is not None and watch.cause and not isinstance(e, Stopped):   # the stop landed inside a library call
+            stopped = Stopped(watch.cause)
+            stopped.run_extra = getattr(e, "run_extra", None)
+            e = stopped
         fail(run, e, store=st)
     finally:
+        dog.release()
         if old_handler is not None: signal.signal(signal.SIGUSR1, old_handler)
         CURRENT.clear()

@@ -16,7 +16,8 @@ from typing import Callable
 import sqlalchemy as sa
 
 from ..config import project_root
-from . import chains, queue, tables
+from . import chains, tables
+from .queue import send
 from .runs import get_run, insert_run, jsonable, record_event, run_row
 from .tasks import WAITING, Stopped, Task, UnknownRun, get_task
 from ..store import ConstraintError, Store, default, utcnow
@@ -30,7 +31,7 @@ __all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'git_info', 'packag
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #e5289d39
 def _send_all(messages: list[tuple[str, str]]):
-    for run_id, q in messages: queue.send(run_id, q)
+    for run_id, q in messages: send(run_id, q)
 
 def start_run(st: Store, t: Task, row: dict, also: Callable[[sa.Connection], None] | None = None) -> str:
     """Write the new run `row` of task `t` (a chain: its parent and first step's runs) in one transaction, then send its
@@ -204,7 +205,7 @@ def fail(run: dict, error: BaseException, *, store: Store | None = None) -> str 
     if messages is None:
         log.warning("run %s attempt %s: finished elsewhere; its failure is dropped", run["run_id"], attempt)
         return None
-    if again: queue.send(run["run_id"], run["queue"], delay=delay)
+    if again: send(run["run_id"], run["queue"], delay=delay)
     _send_all(messages)
     return status
 
@@ -250,7 +251,7 @@ def interrupt(run_id: str,   # the run
     "Mark a run left `running` by a dead or stopped `worker` `interrupted`, re-queue it and re-send it; True if it was."
     q = (store or default()).transaction(_interrupt, run_id, worker, why)
     if q is None: return False
-    queue.send(run_id, q)
+    send(run_id, q)
     log.warning("run %s interrupted (%s) and re-queued", run_id, why)
     return True
 
@@ -265,5 +266,5 @@ def requeue(run_id: str, why: str, *, store: Store | None = None) -> bool:
     "Send again the message of a run still waiting (`queued`/`retrying`), recording why; True if it was still waiting."
     q = (store or default()).transaction(_requeue, run_id, why)
     if q is None: return False
-    queue.send(run_id, q)
+    send(run_id, q)
     return True

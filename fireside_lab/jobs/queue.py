@@ -13,13 +13,26 @@ from ..config import get_settings
 from .tasks import check_queue
 
 # %% auto #0
-__all__ = ['huey', 'send', 'waiting_run_ids']
+__all__ = ['sqlite_queue_storage', 'huey', 'send', 'waiting_run_ids']
 
 # %% ../../nbs/jobs/03_queue.ipynb #1c070809
 @lru_cache(maxsize=None)
+def sqlite_queue_storage():
+    "huey's SQLite storage, committing without an fsync per commit (`synchronous=NORMAL`, the file in WAL mode)."
+    from huey.storage import SqliteStorage
+
+    class QueueStorage(SqliteStorage):
+        def _create_connection(self):
+            conn = super()._create_connection()
+            conn.execute("PRAGMA synchronous=NORMAL")
+            return conn
+
+    return QueueStorage
+
+@lru_cache(maxsize=None)
 def _huey_for(queue: str, data_dir: str, queue_url: str | None):
     "The huey instance of `queue` for a data dir and queue URL, and its `fireside.execute` task (made once each)."
-    from huey import RedisHuey, SqliteHuey
+    from huey import Huey, RedisHuey
     from huey.signals import SIGNAL_INTERRUPTED
     name = f"fireside-{queue}"
     if queue_url and queue_url.startswith(("redis://", "rediss://")):
@@ -27,7 +40,7 @@ def _huey_for(queue: str, data_dir: str, queue_url: str | None):
     else:
         path = urlparse(queue_url).path if queue_url else str(Path(data_dir) / "queue.sqlite")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        h = SqliteHuey(name, filename=path, results=False, utc=True, timeout=30)
+        h = Huey(name, storage_class=sqlite_queue_storage(), filename=path, results=False, utc=True, timeout=30)
 
     def execute(run_id: str):
         from fireside_lab.jobs.execution import execute

@@ -18,7 +18,8 @@ import time
 import sqlalchemy as sa
 
 from ..config import get_settings
-from . import queue, tables
+from . import tables
+from .queue import huey, waiting_run_ids
 from .lifecycle import package_version, interrupt, requeue, worker_name
 from .runs import get_run
 from .schedules import scheduler_tick
@@ -80,7 +81,7 @@ def requeue_lost(grace_s: float = 60.0,  # only runs untouched for this long, se
     stale = [r for r in st.rows(_WAITING) if r["updated_at"] is None or r["updated_at"] < cutoff]
     out = []
     for q in sorted({r["queue"] for r in stale}):
-        in_queue = queue.waiting_run_ids(q)
+        in_queue = waiting_run_ids(q)
         for r in stale:
             if r["queue"] != q or r["run_id"] in in_queue: continue
             if requeue(r["run_id"], "re-queued: its queue message was lost", store=st):
@@ -167,7 +168,7 @@ def _serve(queue_name: str, n_workers: int, note: str = ""):
     settings = jobs_settings()
     recover_orphans()
     requeue_lost()
-    h = queue.huey(queue_name)
+    h = huey(queue_name)
     log.info("worker for queue %s: %d process(es)%s", queue_name, n_workers, f" ({note})" if note else "")
     consumer = _consumer_class()(h, queue_name, note=note, workers=n_workers, worker_type="process",
                                  initial_delay=settings.poll_delay_s, backoff=1.15, max_delay=settings.poll_max_delay_s,
