@@ -17,8 +17,8 @@ from .. import jobs
 TITLE = "Jobs"
 
 # %% auto #0
-__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'schedules_frame', 'workers_frame', 'dead_letter_frame', 'run_detail_html',
-           'notebook_html', 'dashboard']
+__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'schedules_frame', 'workers_frame', 'presets_frame', 'dead_letter_frame',
+           'run_detail_html', 'notebook_html', 'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -49,6 +49,12 @@ def workers_frame() -> pd.DataFrame:
     return pd.DataFrame({"worker": df["worker_id"], "queue": df["queue"], "processes": df["concurrency"],
                          "status": df["status"], "last_heartbeat": df["heartbeat_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
                          "age_s": df["age_s"].round(1), "note": df["note"].fillna("")})
+
+def presets_frame() -> pd.DataFrame:
+    "Presets: name, task, arguments and run options (as JSON text), last change."
+    df = jobs.presets()
+    for c in ("params", "options"): df[c] = [json.dumps(v, default=str) for v in df[c]]
+    return df
 
 def dead_letter_frame() -> pd.DataFrame:
     "Failed runs that used up their retries, errors cut to 160 characters."
@@ -149,7 +155,7 @@ def _presets_tab(pn, msg, run_id, refresh):
         except jobs.JobsError as e: msg.object = f"**{e}**"
         refresh()
     run_now.on_click(do_run_now)
-    table = pn.widgets.Tabulator(jobs.presets(), disabled=True, show_index=False)
+    table = pn.widgets.Tabulator(presets_frame(), disabled=True, show_index=False)
     return pn.Column(pn.Row(chosen, run_now), table, name="Presets")
 
 def _schedules_table(pn, msg, refresh):

@@ -180,10 +180,9 @@ def _failure(run: dict, error: BaseException) -> tuple[str, str, str, dict]:
     "(cause, error text, traceback, extra columns) of a failed attempt; a notebook run's details ride on the error."
     extra = dict(getattr(error, "run_extra", None) or {})
     cause = extra.pop("cause", None) or (error.cause if isinstance(error, Stopped) else "exception")
-    if not isinstance(error, Stopped): text = f"{type(error).__name__}: {error}"
-    elif cause == "timeout": text = f"timed out after {run['timeout_s']} s"
-    else: text = "cancelled while running"
-    text = extra.pop("error", None) or text
+    text = extra.pop("error", None) or f"{type(error).__name__}: {error}"
+    if isinstance(error, Stopped):           # what stopped it, not what the stop made the task raise
+        text = f"timed out after {run['timeout_s']} s" if cause == "timeout" else "cancelled while running"
     trace = extra.pop("traceback", None) or "".join(tb_mod.format_exception(error))
     return cause, text, trace, extra
 
