@@ -19,9 +19,9 @@ __all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command',
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
     "Every dashboard, from the explicit list below: {slug: (title, function returning the Panel app)}, by slug."
-    from fireside_lab import jobs_dashboard
     from fireside_lab.feeds import dashboard as feeds_dashboard
     from fireside_lab.highlights import dashboard as highlights_dashboard
+    from fireside_lab.jobs import dashboard as jobs_dashboard
     from fireside_lab.markets import dashboard as markets_dashboard
     from fireside_lab.polls import dashboard as polls_dashboard
     from fireside_lab.stories import dashboard as stories_dashboard
@@ -112,17 +112,16 @@ def seed_bundled(con=None, samples: Path | None = None, echo=print) -> dict[str,
         echo(f"  data {name:8} {out[name]}")
     return out
 
-def first_runs(path: Path, con=None, echo=print) -> list[str]:
+def first_runs(path: Path, echo=print, *, store: store.Store | None = None) -> list[str]:
     "Submit each `[[first_run]]` task of the schedules file that has never run; returns the new run ids."
     import tomllib
     from fireside_lab import jobs
-    con = con or store.connect()
     doc = tomllib.loads(Path(path).read_text())
     ids = []
     for e in doc.get("first_run", []):
-        if len(jobs.runs(task=e["task"], limit=1, con=con)): continue
+        if len(jobs.runs(task=e["task"], limit=1, store=store)): continue
         try:
-            rid = jobs.submit(e["task"], **e.get("params", {})); ids.append(rid)
+            rid = jobs.enqueue(e["task"], e.get("params", {}), store=store); ids.append(rid)
             echo(f"  run  {e['task']:32} queued as {rid}")
         except Exception as err: echo(f"  run  {e['task']:32} FAILED to queue: {err}")
     return ids
@@ -164,7 +163,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
     con = store.connect()                       # creates the store and applies migrations
     seed_bundled(con, echo=echo)
     sched = jobs.pipelines_dir() / "schedules.toml"
-    if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched, con=con))}")
+    if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched))}")
     logs = s.data_dir / "logs"
     procs = []
     def _terminate(signum, frame): raise KeyboardInterrupt
@@ -177,7 +176,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         if gpu:
             procs.append(_spawn(["worker", "--queue", "gpu"], logs / "worker-gpu.log"))
             echo(f"  worker gpu (pid {procs[-1].pid})")
-        if sched.exists(): first_runs(sched, con, echo=echo)
+        if sched.exists(): first_runs(sched, echo=echo)
         procs.append(_spawn(["serve", "--port", str(port), "--address", s.dashboard_address], logs / "serve.log"))
         base = f"http://{s.dashboard_address}:{port}"
         for _ in range(600):

@@ -70,13 +70,14 @@ def db_downgrade(target, yes):
 # %% ../nbs/90_cli.ipynb #88a4d779
 def commands() -> list[click.Command]:
     "Every line's commands and the app's, from the explicit list below (in the order of the architecture)."
-    from fireside_lab import app, jobs
+    from fireside_lab import app
     from fireside_lab.feeds import cli as feeds_cli
     from fireside_lab.highlights import cli as highlights_cli
+    from fireside_lab.jobs import cli as jobs_cli
     from fireside_lab.markets import cli as markets_cli
     from fireside_lab.polls import cli as polls_cli
     from fireside_lab.stories import cli as stories_cli
-    return [*jobs.cli_commands, *stories_cli.commands, *markets_cli.commands, *polls_cli.commands,
+    return [*jobs_cli.commands, *stories_cli.commands, *markets_cli.commands, *polls_cli.commands,
             *highlights_cli.commands, *feeds_cli.commands, *app.cli_commands]
 
 def main(argv=None):

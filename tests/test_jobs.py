@@ -10,11 +10,15 @@ from pathlib import Path
 
 import psutil
 import pytest
+import sqlalchemy as sa
 
 import jobs_tasks  # noqa: F401  (registers the test tasks in this process too)
 from jobs_helpers import Worker, data_env, redis_server, workers
 
-from fireside_lab import jobs
+from fireside_lab import jobs, store
+from fireside_lab.config import get_settings
+from fireside_lab.jobs import tables
+from fireside_lab.jobs.worker import cuda_devices
 
 
 @pytest.fixture(scope="module", params=["sqlite", "redis"])
@@ -47,7 +51,7 @@ def test_notebook_run_end_to_end(backend):
     assert any(m and m.startswith("greeting ") for m in seen), seen                          # jobs.progress() in the notebook
     assert any(m and re.search(r"\bcell \d+ of \d+", m) for m in seen), seen                  # cell i of n
     nb, html = Path(r["notebook_path"]), Path(r["html_path"])
-    assert nb.exists() and html.exists() and nb.parent.parent == jobs.get_settings().runs_dir
+    assert nb.exists() and html.exists() and nb.parent.parent == get_settings().runs_dir
     cells = json.loads(nb.read_text())["cells"]
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in cells)
     assert "hello pytest #3" in html.read_text()
@@ -231,9 +235,10 @@ def _schedule_test(tmp, queue_url=None):
             t_off = jobs.clock()
             time.sleep(2)
             fired = jobs.runs(limit=1000).query("schedule == 'each-minute'")
-            fires = jobs._sq(jobs._con(), "SELECT due_at, run_id FROM state.schedule_fires WHERE schedule = 'each-minute' ORDER BY due_at")
+            f = tables.schedule_fires.c
+            fires = store.default().rows(sa.select(f.due_at, f.run_id).where(f.schedule == "each-minute").order_by(f.due_at))
             assert len({w.pid for w in ws}) == 2 and all(w.proc.poll() is None for w in ws)
-        dues = [d for d, _ in fires]
+        dues = [r["due_at"] for r in fires]
         assert len(dues) >= 3 and len(dues) == len(set(dues)) == len(fired)
         assert all((b - a).total_seconds() == 60 for a, b in zip(dues, dues[1:]))    # every minute, none skipped, none twice
         assert all(d <= t_off for d in dues)                                          # nothing after disable
@@ -285,7 +290,7 @@ def _cli_checks():
 
 
 def test_gpu_queue_falls_back_to_cpu_worker_without_cuda(tmp_path):
-    if jobs._cuda_devices():
+    if cuda_devices():
         pytest.skip("this machine has CUDA: gpu work goes to gpu workers")
     with data_env(tmp_path):
         rid = jobs.submit("test.where")

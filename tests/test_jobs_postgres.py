@@ -1,5 +1,5 @@
 """Jobs on the shared-deployment store: `state` on a real PostgreSQL server, a real worker process.
-Runs, their events (read natively with `postgres_query`), a failure with its traceback, and a follower of the events."""
+Runs, their events, a failure with its traceback, and a follower of the events, all through the SQLAlchemy state tier."""
 import jobs_tasks  # noqa: F401  (registers the test tasks in this process too)
 from jobs_helpers import data_env, workers
 from servers import postgres_server
@@ -12,7 +12,7 @@ def test_jobs_on_postgres(tmp_path):
          data_env(tmp_path, FIRESIDE_STATE_URL=pg("fireside"), FIRESIDE_LAKE_CATALOG_URL=pg("fireside_lake"),
                   FIRESIDE_LAKE_DATA_PATH=str(tmp_path / "lakefiles") + "/"):
         from fireside_lab import store
-        assert store.state_engine(jobs._con()) == "postgres"
+        assert store.default().engine.dialect.name == "postgresql"
         ok = jobs.submit("test.add", a=40, b=2)
         bad = jobs.enqueue("test.flaky", {"marker": str(tmp_path / "attempts"), "succeed_on": 99}, retries=0)
         with workers(1):
