@@ -13,8 +13,8 @@ import click
 from .config import get_settings
 
 # %% auto #0
-__all__ = ['cli_commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled', 'first_runs',
-           'up', 'up_command']
+__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled', 'first_runs', 'up',
+           'up_command']
 
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
@@ -70,7 +70,8 @@ def serve_command(port, address, show):
 import json, os, signal, subprocess, sys, time
 from pathlib import Path
 
-from . import store
+from .store import Store
+from .store import default as _default_store
 
 def samples_dir() -> Path:
     "The bundled real inputs: `data/samples/` of the checkout (FIRESIDE_SAMPLES_DIR overrides)."
@@ -79,40 +80,42 @@ def samples_dir() -> Path:
     root = project_root()
     return (root or Path.cwd()) / "data" / "samples"
 
-def _seed_steps(con, samples: Path):
-    "(name, callable) pairs that import the bundled data; each is idempotent."
+def _seed_steps(st: Store, samples: Path):
+    "(name, callable) pairs that import the bundled data into the store `st`; each is idempotent."
     def stories_():
         from fireside_lab import stories
         files = sorted((samples / "stories").glob("*.xml")) + sorted((samples / "stories").glob("*.json"))
-        return [f"{r.story_id}: +{r.entries_added} entries" for r in (stories.import_story(f) for f in files)]
+        return [f"{r.story_id}: +{r.entries_added} entries" for r in (stories.import_story(f, store=st) for f in files)]
     def markets_():
         from fireside_lab import markets
         m = samples / "markets"
         trades, candles = [p for p in [m / "XRP_ETH-trades.json.gz"] if p.exists()], sorted(m.glob("*_BTC-5m.feather"))
-        if trades: markets.import_files(trades, exchange="binance", symbol="XRP/ETH")      # the process's store
-        if candles: markets.import_files(candles, exchange="binance")
+        if trades: markets.import_files(trades, exchange="binance", symbol="XRP/ETH", store=st)
+        if candles: markets.import_files(candles, exchange="binance", store=st)
         return f"{len(trades)} trade file(s), {len(candles)} candle file(s)"
     def polls_():
         from fireside_lab import polls
-        return polls.import_anes96()
+        return polls.import_anes96(store=st)
     def feeds_():
         from fireside_lab import feeds
-        return f"{len(feeds.seed_samples())} new sample post(s)"   # the process's store (store v2)
+        return f"{len(feeds.seed_samples(store=st))} new sample post(s)"
     return [("stories", stories_), ("markets", markets_), ("polls", polls_), ("feeds", feeds_)]
 
-def seed_bundled(con=None, samples: Path | None = None, echo=print) -> dict[str, str]:
+def seed_bundled(samples: Path | None = None,       # the bundled inputs (default: `samples_dir()`)
+                 echo=print,                        # where progress lines go
+                 *, store: Store | None = None):  # the store (default: the process's)
     "Import every bundled real data set (idempotent); returns {step: outcome}. A failing step is reported, the rest go on."
-    con = con or store.connect()
+    st = store or _default_store()
     samples = samples or samples_dir()
     out = {}
-    for name, step in _seed_steps(con, samples):
+    for name, step in _seed_steps(st, samples):
         try: out[name] = f"ok: {step()}"
         except ModuleNotFoundError as e: out[name] = f"skipped: {e}"
         except Exception as e: out[name] = f"FAILED: {type(e).__name__}: {e}"
         echo(f"  data {name:8} {out[name]}")
     return out
 
-def first_runs(path: Path, echo=print, *, store: store.Store | None = None) -> list[str]:
+def first_runs(path: Path, echo=print, *, store: Store | None = None) -> list[str]:
     "Submit each `[[first_run]]` task of the schedules file that has never run; returns the new run ids."
     import tomllib
     from fireside_lab import jobs
@@ -160,8 +163,8 @@ def up(port: int | None = None, workers: int = 2, echo=print):
     s = get_settings()
     port = port or s.dashboard_port
     echo(f"fireside-lab: data dir {s.data_dir}")
-    con = store.connect()                       # creates the store and applies migrations
-    seed_bundled(con, echo=echo)
+    st = _default_store()                       # creates the store and applies pending revisions
+    seed_bundled(echo=echo, store=st)
     sched = jobs.pipelines_dir() / "schedules.toml"
     if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched))}")
     logs = s.data_dir / "logs"
@@ -176,7 +179,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         if gpu:
             procs.append(_spawn(["worker", "--queue", "gpu"], logs / "worker-gpu.log"))
             echo(f"  worker gpu (pid {procs[-1].pid})")
-        if sched.exists(): first_runs(sched, echo=echo)
+        if sched.exists(): first_runs(sched, echo=echo, store=st)
         procs.append(_spawn(["serve", "--port", str(port), "--address", s.dashboard_address], logs / "serve.log"))
         base = f"http://{s.dashboard_address}:{port}"
         for _ in range(600):
@@ -201,4 +204,5 @@ def up_command(port, workers):
     "Start everything (what `make run` does): store, bundled data, schedules, workers, first runs, dashboards."
     up(port, workers, echo=click.echo)
 
-cli_commands = [serve_command, up_command]
+#: the app's commands, collected by `fireside_lab.cli.commands()`
+commands = [serve_command, up_command]

@@ -60,7 +60,7 @@ def db_status():
 @click.argument("target")
 @click.option("--yes", is_flag=True, help="do it (a downgrade drops tables and columns, and their rows)")
 def db_downgrade(target, yes):
-    "Revert the state schema to TARGET: a revision (`polls_0001`), `polls@-1` (one step) or `polls@base` (all of a line)."
+    "Revert the state schema to TARGET: a revision (`polls_0001`), `polls@-1` (one step), `polls@base` (all of a line)."
     if not yes: raise click.UsageError("a downgrade drops tables and columns with their rows: add --yes to do it")
     st = Store(migrate=False)
     done = st.downgrade(target)
@@ -78,7 +78,7 @@ def commands() -> list[click.Command]:
     from fireside_lab.polls import cli as polls_cli
     from fireside_lab.stories import cli as stories_cli
     return [*jobs_cli.commands, *stories_cli.commands, *markets_cli.commands, *polls_cli.commands,
-            *highlights_cli.commands, *feeds_cli.commands, *app.cli_commands]
+            *highlights_cli.commands, *feeds_cli.commands, *app.commands]
 
 def main(argv=None):
     "Console-script entry point: bad settings and store errors are one line on stderr and exit status 2."

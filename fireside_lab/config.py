@@ -78,8 +78,6 @@ class Settings(_Base):
     lake_s3_url_style: Literal["vhost", "path"] = Field("vhost", description="object storage for the lake: `path` for "
                                                          "most S3-compatible servers")
     lake_s3_use_ssl: bool = Field(True, description="object storage for the lake: speak TLS to the endpoint")
-    store_keeper: bool = Field(True, description="store v1 (until every line uses `store.Store`): hold the SQLite files "
-                               "open from a child process")
     queue_url: Optional[str] = Field(None, description="huey queue: empty = SQLite file in the data dir; "
                                      "`redis://host:port/db` so workers on several machines share one queue")
     secret_key: Optional[SecretStr] = Field(None, description="HMAC key for content hashes; empty = generated on first "
