@@ -100,13 +100,8 @@ def package_version() -> str:
     return __version__
 
 def lake_snapshot(st: Store) -> int:
-    """The id of the lake's current snapshot, its read ended. `Store.lake_snapshot_id()` reads it with `fetchone()`,
-    which leaves DuckDB's result open until the cursor's next statement: with a SQLite catalog that is a read
-    transaction on the catalog file, and another process's lake commit then fails (or waits) behind it. A second,
-    fully read statement ends it."""
-    snapshot = st.lake_snapshot_id()
-    st.lake_query("SELECT 1")
-    return snapshot
+    "The id of the lake's current snapshot, recorded with the run a worker claims (`Store.lake_snapshot_id`)."
+    return st.lake_snapshot_id()
 
 def worker_name() -> str:
     "This process as a worker: `host:pid`."
