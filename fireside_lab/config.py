@@ -62,8 +62,6 @@ class Settings(_Base):
                                         "writer's lock inside SQLite, seconds")
     state_synchronous: Literal["FULL", "NORMAL"] = Field("FULL", description="SQLite state: FULL syncs the WAL at "
                                                          "every commit (survives a power cut); NORMAL only at checkpoints")
-    state_write_lock: bool = Field(True, description="SQLite state: writers of every process queue on a `flock` in the "
-                                   "kernel instead of SQLite's busy sleeps (measured in benchmarks/polls.py)")
     state_retry_s: float = Field(60.0, gt=0, description="how long a transaction that meets contention (SQLITE_BUSY, "
                                  "a serialization failure, a DuckLake conflict) is retried, seconds")
     lake_catalog_url: Optional[str] = Field(None, description="DuckLake catalog: empty = SQLite file under data/lake; "
