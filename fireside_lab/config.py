@@ -5,7 +5,7 @@
 # %% ../nbs/00_config.ipynb #30896683
 from __future__ import annotations
 
-import os, secrets, stat, warnings
+import os, re, secrets, stat, warnings
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal, Optional
@@ -15,8 +15,8 @@ from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
 
 # %% auto #0
-__all__ = ['SettingsError', 'project_root', 'Settings', 'load_section', 'register_section', 'get_settings', 'reset_settings',
-           'secret_key', 'settings_table']
+__all__ = ['SettingsError', 'project_root', 'Settings', 'hide_password', 'load_section', 'register_section', 'get_settings',
+           'reset_settings', 'secret_key', 'settings_table']
 
 # %% ../nbs/00_config.ipynb #8c9cc47c
 class SettingsError(ValueError):
@@ -124,6 +124,12 @@ class Settings(_Base):
 _SECTIONS["FIRESIDE_"] = Settings
 
 # %% ../nbs/00_config.ipynb #c0559618
+_URL_PASSWORD = re.compile(r"(\w[\w+.-]*://[^:/@\s]*):[^@\s]*@")
+
+def hide_password(text: str) -> str:
+    "`text` with the password of every URL in it shown as `***` (`postgresql://lab:***@db/x`)."
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
 def _one_line(err: ValidationError, cls: type[BaseSettings]) -> str:
     prefix = cls.model_config.get("env_prefix", "")
     parts = []
@@ -131,7 +137,7 @@ def _one_line(err: ValidationError, cls: type[BaseSettings]) -> str:
         name = f"{prefix}{e['loc'][0]}".upper() if e["loc"] else prefix.rstrip("_")
         secret = "secret" in name.lower() or "password" in name.lower()
         got = "" if secret or e.get("input") is None or isinstance(e.get("input"), dict) else f" (got {e['input']!r})"
-        parts.append(f"{name}: {e['msg']}{got}")
+        parts.append(hide_password(f"{name}: {e['msg']}{got}"))      # a URL's password never reaches the message
     return "; ".join(parts)
 
 def load_section(cls: type[BaseSettings], **overrides) -> BaseSettings:
