@@ -6,6 +6,7 @@ Each figure is printed with a baseline measured in the same run and the ratio (g
      the same kind of queue                                                                  (goal: >= 1,000 runs/s)
   2. trivial-task throughput with 2 worker processes, our runs vs bare huey tasks through a consumer with the same
      settings, on the SQLite queue and on a Redis queue (a redis-server started for the run)  (goal: >= 0.8x bare huey)
+     with the CPU a task costs on each side, and the rate three raw sqlite3 commits per run would allow on this disk
   3. `jobs.get_run` at 100 k runs (inserted by one bulk INSERT through SQLAlchemy), random point reads, against the
      same read through raw sqlite3 on the same file                                            (goal: p50 < 0.2 ms)
   4. where a run's time goes, in one process: submit (validate, state transaction, queue message), claim (lake
@@ -93,8 +94,8 @@ def submit_rate(n: int):
 def _bare_huey(n: int, path: str | None = None, redis_url: str | None = None, storage: str = "huey") -> float:
     """Bare huey: n trivial tasks through a SqliteHuey (huey's storage, or ours: see `_bare_enqueue_rate`) or RedisHuey
     consumer with 2 process workers and the polling settings our workers use (no run rows). Like our runs, the tasks
-    are enqueued once the consumer's processes are up, and each task notes when it ran: tasks/s from the first task to
-    the last."""
+    are enqueued once the consumer's processes are up, and each task notes when it ran: (tasks/s from the first task to
+    the last, CPU ms per task of the consumer's processes, CPU ms per task of the enqueueing process)."""
     if redis_url:
         make = f"from huey import RedisHuey; h = RedisHuey('bench', url={redis_url!r}, results=False)"
     elif storage == "fireside":
@@ -117,20 +118,32 @@ if sys.argv[1] == 'consume':
     h.create_consumer(workers=2, worker_type='process', initial_delay=0.005, backoff=1.15, max_delay=0.05,
                       periodic=False).run()
 else:
+    t0 = time.process_time()
     for _ in range({n}): noop()
+    print(time.process_time() - t0)
 """
     p = subprocess.Popen([sys.executable, "-c", code, "consume"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         while len(list(times.parent.glob("times.ready.*"))) < 2:
             time.sleep(0.01)
-        subprocess.run([sys.executable, "-c", code, "enqueue"], check=True)
+        cpu0 = _tree_cpu(p.pid)
+        enqueue_cpu = float(subprocess.run([sys.executable, "-c", code, "enqueue"], check=True, capture_output=True,
+                                           text=True).stdout)
         while not times.exists() or len(times.read_text().splitlines()) < n:
             time.sleep(0.01)
+        cpu = _tree_cpu(p.pid) - cpu0
     finally:
         p.terminate()
         p.wait()
     stamps = [float(x) for x in times.read_text().split()]
-    return n / (max(stamps) - min(stamps))
+    return n / (max(stamps) - min(stamps)), cpu / n * 1e3, enqueue_cpu / n * 1e3
+
+
+def _tree_cpu(pid: int) -> float:
+    "CPU seconds (user + system) used so far by process `pid` and its live descendants."
+    import psutil
+    root = psutil.Process(pid)
+    return sum(sum(q.cpu_times()[:2]) for q in [root, *root.children(recursive=True)])
 
 
 def _wait_ready(w, processes: int, timeout: float = 120):
@@ -143,41 +156,84 @@ def _wait_ready(w, processes: int, timeout: float = 120):
 
 def _our_throughput(n: int, queue_url: str | None) -> float:
     """n trivial runs submitted up front to 2 worker processes that are up and warm (store and lake open: a cost each
-    process pays once): runs/s from the first start to the last finish."""
+    process pays once): (runs/s from the first start to the last finish, CPU ms per run of the worker's processes, CPU
+    ms per run of the submitting process)."""
     from jobs_helpers import Worker, data_env
     from fireside_lab import jobs
     with data_env(Path(tempfile.mkdtemp()), queue_url, FIRESIDE_LOG_LEVEL="INFO"):
         jobs.submit("test.noop")                                  # the store, created before the workers start
         w = Worker(2).wait_up()
         _wait_ready(w, 2)
-        t_submit = time.time()
+        cpu0, t_submit, submit_cpu = _tree_cpu(w.pid), time.time(), time.process_time()
         ids = [jobs.submit("test.noop") for _ in range(n)]
+        submit_cpu = time.process_time() - submit_cpu
         try:
             jobs.wait(ids[-1], timeout=600, poll_s=0.1)
             while len(jobs.runs(status="succeeded", limit=n + 10)) < n + 1:
                 time.sleep(0.1)
+            cpu = _tree_cpu(w.pid) - cpu0
         finally:
             w.stop()
         df = jobs.runs(limit=n + 10)
         df = df[df["created_at"].map(lambda t: t.timestamp()) >= t_submit]
         span = (df["finished_at"].max() - df["started_at"].min()).total_seconds()
-    return len(df) / span
+    return len(df) / span, cpu / n * 1e3, submit_cpu / n * 1e3
+
+
+def _raw_commit_rate(n: int, processes: int = 2) -> float:
+    """Raw sqlite3, no SQLAlchemy, no huey: `processes` processes each commit n single-row INSERTs (one transaction each,
+    `BEGIN IMMEDIATE`, WAL, synchronous=FULL as the state tier) into one file at once; commits/s over all of them.
+    A tracked run needs three such commits (submit, claim, finish), so a third of this bounds its rate on this disk."""
+    path = Path(tempfile.mkdtemp()) / "raw.sqlite"
+    code = f"""
+import sqlite3, sys, time
+c = sqlite3.connect({str(path)!r}, timeout=30, isolation_level=None)
+c.execute("PRAGMA journal_mode=WAL"); c.execute("PRAGMA synchronous=FULL")
+c.execute("CREATE TABLE IF NOT EXISTS t (id INTEGER PRIMARY KEY, who TEXT, at REAL)")
+t0 = time.time()
+for i in range({n}):
+    c.execute("BEGIN IMMEDIATE"); c.execute("INSERT INTO t (who, at) VALUES (?, ?)", (sys.argv[1], time.time()))
+    c.execute("COMMIT")
+print(t0, time.time())
+"""
+    import sqlite3
+    sqlite3.connect(path).execute("PRAGMA journal_mode=WAL").close()
+    procs = [subprocess.Popen([sys.executable, "-c", code, str(i)], stdout=subprocess.PIPE, text=True)
+             for i in range(processes)]
+    spans = [tuple(map(float, p.communicate()[0].split())) for p in procs]
+    return n * processes / (max(e for _, e in spans) - min(s for s, _ in spans))
+
+
+def _cpu_line(label: str, ours: tuple, bare: tuple) -> str:
+    "Where the CPU of a task goes, ours against bare huey's, and the rate that CPU alone allows on this machine's cores."
+    (_, o_work, o_send), (_, b_work, b_send) = ours, bare
+    cores = len(os.sched_getaffinity(0))
+    return (f"  CPU per task, {label}: fireside {o_work:.2f} ms in the worker's processes + {o_send:.2f} ms to submit; "
+            f"bare huey {b_work:.2f} + {b_send:.2f} ms; ratio {(o_work + o_send) / (b_work + b_send):.1f}x. On {cores} "
+            f"cores CPU alone caps runs at {cores * 1e3 / (o_work + o_send):.0f}/s and bare huey tasks at "
+            f"{cores * 1e3 / (b_work + b_send):.0f}/s")
 
 
 def throughput(n: int):
     from jobs_helpers import redis_server
+    raw = _raw_commit_rate(n)
     ours = _our_throughput(n, None)
     bare = _bare_huey(n, str(Path(tempfile.mkdtemp()) / "q.sqlite"))
     same = _bare_huey(n, str(Path(tempfile.mkdtemp()) / "q.sqlite"), storage="fireside")
-    print(f"throughput, trivial task, 2 worker processes, SQLite queue: fireside runs {ours:.0f} tasks/s "
-          f"(first start -> last finish of {n}); bare huey {bare:.0f} tasks/s with huey's SQLite storage, ratio "
-          f"{ours / bare:.2f}x (goal >= 0.8x -> {met(ours / bare >= 0.8)}); bare huey {same:.0f} tasks/s with our "
-          f"queue storage, ratio {ours / same:.2f}x")
+    print(f"throughput, trivial task, 2 worker processes, SQLite queue: fireside runs {ours[0]:.0f} tasks/s "
+          f"(first start -> last finish of {n}); bare huey {bare[0]:.0f} tasks/s with huey's SQLite storage, ratio "
+          f"{ours[0] / bare[0]:.2f}x (goal >= 0.8x -> {met(ours[0] / bare[0] >= 0.8)}); bare huey {same[0]:.0f} tasks/s "
+          f"with our queue storage, ratio {ours[0] / same[0]:.2f}x")
+    print(_cpu_line("SQLite queue", ours, bare))
+    print(f"  disk: raw sqlite3 from 2 processes commits {raw:.0f} single-row transactions/s (WAL, synchronous=FULL); "
+          f"a run's three commits (submit, claim, finish) alone would allow {raw / 3:.0f} runs/s")
     with redis_server() as url:
         ours_r = _our_throughput(n, url)
         bare_r = _bare_huey(n, redis_url=url)
-    print(f"throughput, trivial task, 2 worker processes, Redis queue:  fireside runs {ours_r:.0f} tasks/s, bare huey "
-          f"{bare_r:.0f} tasks/s, ratio {ours_r / bare_r:.2f}x (goal >= 0.8x -> {met(ours_r / bare_r >= 0.8)})")
+    print(f"throughput, trivial task, 2 worker processes, Redis queue:  fireside runs {ours_r[0]:.0f} tasks/s, bare huey "
+          f"{bare_r[0]:.0f} tasks/s, ratio {ours_r[0] / bare_r[0]:.2f}x (goal >= 0.8x -> "
+          f"{met(ours_r[0] / bare_r[0] >= 0.8)})")
+    print(_cpu_line("Redis queue", ours_r, bare_r))
 
 
 # --- 3. get_run at 100 k runs ------------------------------------------------------------------------------------------
