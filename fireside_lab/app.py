@@ -13,8 +13,8 @@ import click
 from .config import get_settings
 
 # %% auto #0
-__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled', 'first_runs', 'up',
-           'up_command']
+__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled', 'first_admin',
+           'first_runs', 'up', 'up_command']
 
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
@@ -115,6 +115,16 @@ def seed_bundled(samples: Path | None = None,       # the bundled inputs (defaul
         echo(f"  data {name:8} {out[name]}")
     return out
 
+def first_admin(echo=print, *, store: Store | None = None):
+    """On a store with no account, create `admin` (`identity.ensure_admin`) and echo its generated password, once; with
+    `FIRESIDE_ADMIN_PASSWORD` set, that password is used and not echoed. Nothing when accounts exist."""
+    from fireside_lab.identity import ensure_admin
+    made = ensure_admin(store=store or _default_store())
+    if made is None: return
+    user, password = made
+    if password is None: echo(f"  account {user.user_id} created with FIRESIDE_ADMIN_PASSWORD")
+    else: echo(f"  account {user.user_id} created; its password, shown this once: {password}")
+
 def first_runs(path: Path, echo=print, *, store: Store | None = None) -> list[str]:
     "Submit each `[[first_run]]` task of the schedules file that has never run; returns the new run ids."
     import tomllib
@@ -165,6 +175,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
     echo(f"fireside-lab: data dir {s.data_dir}")
     st = _default_store()                       # creates the store and applies pending revisions
     seed_bundled(echo=echo, store=st)
+    first_admin(echo=echo, store=st)
     sched = jobs.pipelines_dir() / "schedules.toml"
     if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched))}")
     logs = s.data_dir / "logs"

@@ -73,12 +73,13 @@ def commands() -> list[click.Command]:
     from fireside_lab import app
     from fireside_lab.feeds import cli as feeds_cli
     from fireside_lab.highlights import cli as highlights_cli
+    from fireside_lab.identity import cli as identity_cli
     from fireside_lab.jobs import cli as jobs_cli
     from fireside_lab.markets import cli as markets_cli
     from fireside_lab.polls import cli as polls_cli
     from fireside_lab.stories import cli as stories_cli
     return [*jobs_cli.commands, *stories_cli.commands, *markets_cli.commands, *polls_cli.commands,
-            *highlights_cli.commands, *feeds_cli.commands, *app.commands]
+            *highlights_cli.commands, *feeds_cli.commands, *identity_cli.commands, *app.commands]
 
 def main(argv=None):
     "Console-script entry point: bad settings and store errors are one line on stderr and exit status 2."

@@ -89,11 +89,13 @@ class Settings(_Base):
     dashboard_port: int = Field(5006, ge=1, le=65535, description="port of the Panel server")
     dashboard_password: Optional[SecretStr] = Field(None, description="if set, dashboards ask for this password "
                                                     "(Panel basic auth)")
+    admin_password: Optional[SecretStr] = Field(None, description="password of the `admin` account the first start of "
+                                                "an empty store creates; empty = generated and printed once")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="logging level of workers and "
                                                                     "servers")
 
     @field_validator("state_url", "lake_catalog_url", "queue_url", "lake_data_path", "secret_key", "dashboard_password",
-                     "lake_s3_endpoint", "lake_s3_key_id", "lake_s3_secret", mode="before")
+                     "admin_password", "lake_s3_endpoint", "lake_s3_key_id", "lake_s3_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, v): return None if isinstance(v, str) and not v.strip() else v
 
