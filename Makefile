@@ -54,10 +54,12 @@ sysdeps: $(SYSDEPS_STAMP)  ## install ffmpeg, chromium, redis-server, postgresql
 
 export: install  ## regenerate fireside_lab/ from nbs/ and clean the notebooks
 	$(VENV)/bin/nbdev_export
+	$(PY) tools/wrap_all.py fireside_lab
 	$(VENV)/bin/nbdev_clean
 
 sync-check: install  ## the library is what nbdev_export makes of the notebooks, and the notebooks are clean
 	$(VENV)/bin/nbdev_export
+	$(PY) tools/wrap_all.py fireside_lab
 	$(VENV)/bin/nbdev_clean
 	if ! git diff --quiet -- fireside_lab nbs || [ -n "$$(git ls-files --others --exclude-standard -- fireside_lab nbs)" ]; then
 	  git status --short -- fireside_lab nbs

@@ -13,8 +13,8 @@ import click
 from .config import get_settings
 
 # %% auto #0
-__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled', 'first_admin',
-           'first_runs', 'up', 'up_command']
+__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled',
+           'first_admin', 'first_runs', 'up', 'up_command']
 
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
@@ -37,13 +37,15 @@ def index_page():
         doc = (importlib.import_module(fn.__module__).__doc__ or "").strip()
         items.append(f"- [{title}](./{slug}) — {doc.split(': ', 1)[-1] if doc else ''}")
     s = get_settings()
-    return pn.Column("# fireside-lab", "A Jupyter-first research workbench.", pn.pane.Markdown("\n".join(items) or "no dashboards"),
+    return pn.Column("# fireside-lab", "A Jupyter-first research workbench.",
+                     pn.pane.Markdown("\n".join(items) or "no dashboards"),
                      pn.pane.Markdown(f"data dir: `{s.data_dir}` · health: [`/liveness`](./liveness)"), name="index")
 
 # %% ../nbs/50_app.ipynb #671b2e48
 def serve(port: int | None = None, address: str | None = None, show: bool = False, start: bool = True):
     """Serve every dashboard and the index from one Panel server (blocks while `start`).
-    `port`/`address` default to `FIRESIDE_DASHBOARD_PORT`/`FIRESIDE_DASHBOARD_ADDRESS`; `/liveness` is the health URL."""
+    `port`/`address` default to `FIRESIDE_DASHBOARD_PORT`/`FIRESIDE_DASHBOARD_ADDRESS`; `/liveness` is the health
+    URL."""
     import panel as pn
     s = get_settings()
     port = port or s.dashboard_port
@@ -104,7 +106,7 @@ def _seed_steps(st: Store, samples: Path):
 def seed_bundled(samples: Path | None = None,       # the bundled inputs (default: `samples_dir()`)
                  echo=print,                        # where progress lines go
                  *, store: Store | None = None):  # the store (default: the process's)
-    "Import every bundled real data set (idempotent); returns {step: outcome}. A failing step is reported, the rest go on."
+    "Import every bundled real data set (idempotent); returns {step: outcome}. A failing step is reported, others run."
     st = store or _default_store()
     samples = samples or samples_dir()
     out = {}
@@ -186,7 +188,8 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         gpu = _cuda()
         cpu_args = ["worker", "--queue", "cpu", "--workers", str(workers)] + ([] if gpu else ["--gpu-fallback"])
         procs.append(_spawn(cpu_args, logs / "worker-cpu.log"))
-        echo(f"  worker cpu x{workers} (pid {procs[-1].pid})" + ("" if gpu else "; no CUDA here, so it also takes gpu-queue work"))
+        echo(f"  worker cpu x{workers} (pid {procs[-1].pid})"
+             + ("" if gpu else "; no CUDA here, so it also takes gpu-queue work"))
         if gpu:
             procs.append(_spawn(["worker", "--queue", "gpu"], logs / "worker-gpu.log"))
             echo(f"  worker gpu (pid {procs[-1].pid})")
@@ -194,7 +197,8 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         procs.append(_spawn(["serve", "--port", str(port), "--address", s.dashboard_address], logs / "serve.log"))
         base = f"http://{s.dashboard_address}:{port}"
         for _ in range(600):
-            if procs[-1].poll() is not None: raise RuntimeError(f"the dashboard server exited; see {logs / 'serve.log'}")
+            if procs[-1].poll() is not None:
+                raise RuntimeError(f"the dashboard server exited; see {logs / 'serve.log'}")
             try: urllib.request.urlopen(base + "/liveness", timeout=2); break
             except Exception: time.sleep(0.2)
         echo(f"fireside-lab is up: {base}/")

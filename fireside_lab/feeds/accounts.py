@@ -17,8 +17,8 @@ from .tables import EVENTS, feed_preferences, feed_users, follows
 from ..store import ConstraintError, Store, default, utcnow
 
 # %% auto #0
-__all__ = ['add_user', 'users', 'require_user', 'follow', 'unfollow', 'following', 'Preferences', 'normalize_tags', 'preferences',
-           'set_preferences']
+__all__ = ['add_user', 'users', 'require_user', 'follow', 'unfollow', 'following', 'Preferences', 'normalize_tags',
+           'preferences', 'set_preferences']
 
 # %% ../../nbs/feeds/03_accounts.ipynb #c351fb4b
 def add_user(user_id: str,  # the user's id (non-empty, at most 64 characters)

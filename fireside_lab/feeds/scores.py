@@ -11,8 +11,8 @@ from .settings import DEFAULT_WEIGHTS
 from .tables import EVENTS
 
 # %% auto #0
-__all__ = ['POSITIVE', 'NEGATIVE', 'weights_vector', 'age_hours', 'trending_score', 'reputation', 'foryou_base', 'diversify',
-           'cumcount']
+__all__ = ['POSITIVE', 'NEGATIVE', 'weights_vector', 'age_hours', 'trending_score', 'reputation', 'foryou_base',
+           'diversify', 'cumcount']
 
 # %% ../../nbs/feeds/06_scores.ipynb #8a4fbd41
 #: columns of the event-count arrays (EVENTS order) that count as positive / negative signal for reputation

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from ..store import JSONText, UTCDateTime, lake_table, metadata
 
 # %% auto #0
-__all__ = ['EVENTS', 'feed_users', 'posts', 'engagement', 'follows', 'feed_preferences', 'feed_embeddings', 'feed_post_stats']
+__all__ = ['EVENTS', 'feed_users', 'posts', 'engagement', 'follows', 'feed_preferences', 'feed_embeddings',
+           'feed_post_stats']
 
 # %% ../../nbs/feeds/01_tables.ipynb #93d891f0
 #: the engagement event types, in the column order of every count array of the line

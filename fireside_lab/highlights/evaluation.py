@@ -16,8 +16,8 @@ from .tables import highlight_labels, highlight_segments
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['TIOUS', 'tiou', 'tiou_matrix', 'match', 'metrics', 'per_video', 'pr_curve', 'average_precision', 'ground_truth',
-           'predictions', 'evaluate', 'compare']
+__all__ = ['TIOUS', 'tiou', 'tiou_matrix', 'match', 'metrics', 'per_video', 'pr_curve', 'average_precision',
+           'ground_truth', 'predictions', 'evaluate', 'compare']
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #71a463d5
 TIOUS = (0.3, 0.5, 0.7)  # the tIoU thresholds reported by default

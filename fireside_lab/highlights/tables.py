@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from ..store import JSONText, UTCDateTime, lake_table, metadata
 
 # %% auto #0
-__all__ = ['DECISIONS', 'highlight_videos', 'highlight_segments', 'highlight_labels', 'highlight_signals', 'highlight_metrics']
+__all__ = ['DECISIONS', 'highlight_videos', 'highlight_segments', 'highlight_labels', 'highlight_signals',
+           'highlight_metrics']
 
 # %% ../../nbs/highlights/01_tables.ipynb #d83a065e
 #: the decisions a reviewer can take on a segment (`adjust` = accepted with corrected bounds)

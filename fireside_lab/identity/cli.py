@@ -16,8 +16,9 @@ from .users import (IdentityError, add_user, cli_actor, list_users, set_disabled
                                          set_role)
 
 # %% auto #0
-__all__ = ['grant_cmd', 'revoke_cmd', 'commands', 'users_cli', 'users_add', 'users_list', 'users_disable', 'users_enable',
-           'users_passwd', 'users_role', 'grants_cmd', 'tokens_cli', 'tokens_create', 'tokens_list', 'tokens_revoke']
+__all__ = ['grant_cmd', 'revoke_cmd', 'commands', 'users_cli', 'users_add', 'users_list', 'users_disable',
+           'users_enable', 'users_passwd', 'users_role', 'grants_cmd', 'tokens_cli', 'tokens_create', 'tokens_list',
+           'tokens_revoke']
 
 # %% ../../nbs/identity/05_cli.ipynb #99007a54
 def _guard(fn, *args, **kw):

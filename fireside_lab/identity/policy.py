@@ -14,7 +14,8 @@ from .users import IdentityError, UnknownUser, User, audit, check_role, check_us
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['OBJECT_TYPES', 'PermissionDenied', 'allowed', 'require', 'visible', 'Subject', 'grant', 'revoke', 'list_grants']
+__all__ = ['OBJECT_TYPES', 'PermissionDenied', 'allowed', 'require', 'visible', 'Subject', 'grant', 'revoke',
+           'list_grants']
 
 # %% ../../nbs/identity/03_policy.ipynb #558df538
 #: the object types permissions are about (see the table above)

@@ -19,9 +19,9 @@ from .tables import ROLES, audit_log, users
 from ..store import ConstraintError, Store, default, utcnow
 
 # %% auto #0
-__all__ = ['MIN_PASSWORD', 'MAX_PASSWORD', 'IdentityError', 'UnknownUser', 'AuthError', 'cli_actor', 'audit', 'audit_entries',
-           'User', 'check_user_id', 'check_role', 'hash_password', 'get_user', 'list_users', 'add_user', 'set_disabled',
-           'set_password', 'set_role', 'authenticate', 'ensure_admin']
+__all__ = ['MIN_PASSWORD', 'MAX_PASSWORD', 'IdentityError', 'UnknownUser', 'AuthError', 'cli_actor', 'audit',
+           'audit_entries', 'User', 'check_user_id', 'check_role', 'hash_password', 'get_user', 'list_users',
+           'add_user', 'set_disabled', 'set_password', 'set_role', 'authenticate', 'ensure_admin']
 
 # %% ../../nbs/identity/02_users.ipynb #252eafd9
 class IdentityError(ValueError):

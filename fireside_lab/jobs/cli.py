@@ -21,9 +21,9 @@ from .tasks import TERMINAL, JobsError, Task, get_task
 from .worker import run_worker
 
 # %% auto #0
-__all__ = ['commands', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd', 'preset_save_cmd', 'preset_list_cmd', 'preset_run_cmd',
-           'preset_delete_cmd', 'schedule_cmd', 'schedule_add_cmd', 'schedule_list_cmd', 'schedule_enable_cmd',
-           'schedule_disable_cmd', 'schedule_load_cmd']
+__all__ = ['commands', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd', 'preset_save_cmd', 'preset_list_cmd',
+           'preset_run_cmd', 'preset_delete_cmd', 'schedule_cmd', 'schedule_add_cmd', 'schedule_list_cmd',
+           'schedule_enable_cmd', 'schedule_disable_cmd', 'schedule_load_cmd']
 
 # %% ../../nbs/jobs/12_cli.ipynb #9ea40448
 def _cli_params(t: Task, pairs) -> dict:

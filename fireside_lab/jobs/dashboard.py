@@ -17,8 +17,8 @@ from .. import jobs
 TITLE = "Jobs"
 
 # %% auto #0
-__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'schedules_frame', 'workers_frame', 'presets_frame', 'dead_letter_frame',
-           'run_detail_html', 'notebook_html', 'dashboard']
+__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'schedules_frame', 'workers_frame', 'presets_frame',
+           'dead_letter_frame', 'run_detail_html', 'notebook_html', 'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")

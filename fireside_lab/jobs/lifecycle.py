@@ -26,8 +26,8 @@ log = logging.getLogger("fireside_lab.jobs")
 _col = tables.runs.c
 
 # %% auto #0
-__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'git_info', 'package_version', 'lake_snapshot', 'worker_name',
-           'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
+__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'git_info', 'package_version', 'lake_snapshot',
+           'worker_name', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #e5289d39
 def _send_all(messages: list[tuple[str, str]]):

@@ -20,8 +20,8 @@ from .tasks import JobsError, Task, UnknownRun, TERMINAL, check_queue, jobs_sett
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['EVENT_SETTLE_S', 'CURRENT', 'new_run_id', 'jsonable', 'run_row', 'record_event', 'insert_run', 'get_run', 'wait',
-           'runs', 'dead_letter', 'events', 'write_progress', 'progress', 'outputs']
+__all__ = ['EVENT_SETTLE_S', 'CURRENT', 'new_run_id', 'jsonable', 'run_row', 'record_event', 'insert_run', 'get_run',
+           'wait', 'runs', 'dead_letter', 'events', 'write_progress', 'progress', 'outputs']
 
 # %% ../../nbs/jobs/04_runs.ipynb #5363c856
 _INSERT_RUN = tables.runs.insert()

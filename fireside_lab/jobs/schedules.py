@@ -24,8 +24,8 @@ from ..store import UTC, ConstraintError, Store, default, utcnow
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule', 'schedules', 'set_enabled', 'schedule_delete',
-           'load_schedules', 'clock', 'scheduler_tick']
+__all__ = ['log', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule', 'schedules', 'set_enabled',
+           'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick']
 
 # %% ../../nbs/jobs/10_schedules.ipynb #8a983ad6
 def _check_cron(cron: str) -> str:

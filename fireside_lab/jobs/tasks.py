@@ -23,9 +23,9 @@ from ..config import project_root
 from .tables import QUEUES, STATUSES
 
 # %% auto #0
-__all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask', 'InvalidParams',
-           'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'task', 'chain', 'get_task',
-           'import_configured', 'import_lines', 'tasks']
+__all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask',
+           'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'task', 'chain',
+           'get_task', 'import_configured', 'import_lines', 'tasks']
 
 # %% ../../nbs/jobs/02_tasks.ipynb #12ecbb36
 @config.register_section

@@ -29,7 +29,8 @@ from ..store import Store, default, utcnow
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat', 'workers', 'cuda_devices', 'run_worker']
+__all__ = ['log', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat', 'workers', 'cuda_devices',
+           'run_worker']
 
 # %% ../../nbs/jobs/11_worker.ipynb #edba351f
 _RUNNING = (sa.select(tables.runs.c.run_id, tables.runs.c.worker, tables.runs.c.consumer, tables.runs.c.started_at)

@@ -18,9 +18,9 @@ from .tracked import tracked_markets
 from ..store import Store, default
 
 # %% auto #0
-__all__ = ['returns', 'log_returns', 'periods_per_year', 'realized_volatility', 'max_drawdown', 'vwap', 'volume_profile',
-           'correlation_matrix', 'market_closes', 'market_metrics', 'compute_metrics', 'latest_metrics', 'freshness',
-           'candlestick_chart']
+__all__ = ['returns', 'log_returns', 'periods_per_year', 'realized_volatility', 'max_drawdown', 'vwap',
+           'volume_profile', 'correlation_matrix', 'market_closes', 'market_metrics', 'compute_metrics',
+           'latest_metrics', 'freshness', 'candlestick_chart']
 
 # %% ../../nbs/markets/10_analytics.ipynb #59a80256
 def returns(close: pd.Series) -> pd.Series:

@@ -15,7 +15,8 @@ from .trades import import_files
 from .tracked import tracked_markets
 
 # %% auto #0
-__all__ = ['commands', 'markets_cli', 'import_command', 'candles_command', 'compact_command', 'list_command', 'download_command']
+__all__ = ['commands', 'markets_cli', 'import_command', 'candles_command', 'compact_command', 'list_command',
+           'download_command']
 
 # %% ../../nbs/markets/11_cli.ipynb #c156e20d
 @click.group("markets")

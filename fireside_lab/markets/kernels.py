@@ -17,8 +17,8 @@ from .settings import MarketDataError
 from .tables import TIMEFRAMES
 
 # %% auto #0
-__all__ = ['NO_ROWS', 'Candles', 'RunEnds', 'trades_as_candles', 'aggregate', 'resample', 'all_resolutions', 'trades_to_candles',
-           'partials', 'grow_partials', 'merge_partials']
+__all__ = ['NO_ROWS', 'Candles', 'RunEnds', 'trades_as_candles', 'aggregate', 'resample', 'all_resolutions',
+           'trades_to_candles', 'partials', 'grow_partials', 'merge_partials']
 
 # %% ../../nbs/markets/05_kernels.ipynb #35300d17
 class Candles(NamedTuple):

@@ -10,7 +10,8 @@ import sqlalchemy as sa
 from .. import store
 
 # %% auto #0
-__all__ = ['TIMEFRAMES', 'markets', 'trades', 'candles', 'market_metrics', 'market_volume_profile', 'market_correlations']
+__all__ = ['TIMEFRAMES', 'markets', 'trades', 'candles', 'market_metrics', 'market_volume_profile',
+           'market_correlations']
 
 # %% ../../nbs/markets/01_tables.ipynb #466de5ef
 TIMEFRAMES: dict[str, int] = {"1m": 60_000, "5m": 300_000, "15m": 900_000, "1h": 3_600_000, "4h": 14_400_000,

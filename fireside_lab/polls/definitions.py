@@ -24,8 +24,8 @@ from .tables import poll_counts, polls
 log = logging.getLogger("fireside_lab.polls")
 
 # %% auto #0
-__all__ = ['log', 'check_poll_id', 'check_voter', 'new_poll_id', 'as_utc', 'Poll', 'insert_poll', 'create_poll', 'get_poll',
-           'close_poll', 'list_polls']
+__all__ = ['log', 'check_poll_id', 'check_voter', 'new_poll_id', 'as_utc', 'Poll', 'insert_poll', 'create_poll',
+           'get_poll', 'close_poll', 'list_polls']
 
 # %% ../../nbs/polls/03_definitions.ipynb #6170757c
 _ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$")

@@ -181,7 +181,8 @@ class Store:
 
     def lake_query(self, sql: str, params=None) -> list[tuple]:
         "All rows of a lake read (`lake.<table>` names, `?` parameters), retried when the catalog is busy."
-        return _retry(lambda: self.lake.execute(sql, params).fetchall(), _lake.is_lake_transient, self.settings.state_retry_s)
+        return _retry(lambda: self.lake.execute(sql, params).fetchall(), _lake.is_lake_transient,
+                      self.settings.state_retry_s)
 
     def lake_frame(self, sql: str, params=None):
         "A lake read as a pandas DataFrame, retried when the catalog is busy."
@@ -210,9 +211,11 @@ class Store:
         by the data contract's names. Close it when done. Writes to state never go through it."""
         s = self.settings
         pg = self.engine.dialect.name == "postgresql"
-        con = _lake.new_duckdb(*dict.fromkeys(_lake.lake_extensions(s) + ["postgres_scanner" if pg else "sqlite_scanner"]))
+        scanner = "postgres_scanner" if pg else "sqlite_scanner"
+        con = _lake.new_duckdb(*dict.fromkeys(_lake.lake_extensions(s) + [scanner]))
         _lake.attach_lake(con, s, "lake", snapshot)
-        target = self.url.set(drivername="postgresql").render_as_string(hide_password=False) if pg else self.url.database
+        target = (self.url.set(drivername="postgresql").render_as_string(hide_password=False) if pg
+                  else self.url.database)
         try: con.execute(f"ATTACH '{target}' AS state (TYPE {'postgres' if pg else 'sqlite'}, READ_ONLY)")
         except duckdb.Error as e:
             con.close()

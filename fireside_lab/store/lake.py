@@ -39,11 +39,12 @@ def extension_path(name: str) -> Path:
         raise RuntimeError(f"DuckDB extension {name!r} is missing: pip install {wheel}")
     base = Path(list(spec.submodule_search_locations)[0]) / "extensions" / f"v{duckdb.__version__}"
     f = base / f"{name}.duckdb_extension"
-    if not f.exists(): raise RuntimeError(f"DuckDB extension {name!r} has no build for duckdb {duckdb.__version__}: {wheel}")
+    if not f.exists():
+        raise RuntimeError(f"DuckDB extension {name!r} has no build for duckdb {duckdb.__version__}: {wheel}")
     return f
 
 def new_duckdb(*extensions: str) -> duckdb.DuckDBPyConnection:
-    "An in-memory DuckDB connection (UTC, no automatic extension install or load) with `extensions` loaded from the wheels."
+    "An in-memory DuckDB connection (UTC, no automatic extension install or load), `extensions` loaded from the wheels."
     con = duckdb.connect(config={"autoinstall_known_extensions": False, "autoload_known_extensions": False})
     con.execute("SET TimeZone = 'UTC'")
     for name in extensions: con.execute(f"LOAD '{extension_path(name)}'")
@@ -89,13 +90,15 @@ def attach_lake(con: duckdb.DuckDBPyConnection, s: Settings, name: str = "lake",
         Path(loc.attach.split(":", 2)[2]).parent.mkdir(parents=True, exist_ok=True)
     if loc.data_path.startswith("s3://"): _s3_secret(con, s)
     elif "://" not in loc.data_path: Path(loc.data_path).mkdir(parents=True, exist_ok=True)
-    opts = f"DATA_PATH '{loc.data_path}'" + (f", SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY" if snapshot is not None else "")
+    opts = f"DATA_PATH '{loc.data_path}'"
+    if snapshot is not None: opts += f", SNAPSHOT_VERSION {int(snapshot)}, READ_ONLY"
     if not s.lake_data_path: opts += ", OVERRIDE_DATA_PATH true"     # an embedded lake moves with its data dir
     try: con.execute(f"ATTACH '{loc.attach}' AS {name} ({opts})")
     except duckdb.Error as e:
         if is_lake_transient(e): raise                 # two processes creating a new SQLite catalog at once: retried
         msg = redact_text(str(e).splitlines()[0], s.lake_catalog_url)
-        raise SettingsError(f"FIRESIDE_LAKE_CATALOG_URL: cannot open the lake at {redact(loc.catalog_url)}: {msg}") from None
+        raise SettingsError(f"FIRESIDE_LAKE_CATALOG_URL: cannot open the lake at {redact(loc.catalog_url)}: "
+                            f"{msg}") from None
 
 def lake_extensions(s: Settings) -> list[str]:
     "The DuckDB extensions the lake of `s` needs."
@@ -127,7 +130,8 @@ def lake_table(name: str, *ddl: str) -> LakeTable:
     t = LakeTable(name, tuple(" ".join(d.split()) for d in ddl))
     with _LAKE_LOCK:
         old = LAKE_TABLES.get(name)
-        if old is not None and old != t: raise ValueError(f"lake table {name!r} declared twice with different statements")
+        if old is not None and old != t:
+            raise ValueError(f"lake table {name!r} declared twice with different statements")
         LAKE_TABLES[name] = t
     return t
 

@@ -25,8 +25,8 @@ log = logging.getLogger(__name__)
 MIGRATIONS_DIR = Path(importlib.util.find_spec("fireside_lab.store").origin).resolve().parent / "migrations"
 
 # %% auto #0
-__all__ = ['log', 'MIGRATIONS_DIR', 'V1_REVISIONS', 'SchemaError', 'alembic_config', 'script', 'heads', 'current', 'upgrade',
-           'downgrade', 'is_current', 'status']
+__all__ = ['log', 'MIGRATIONS_DIR', 'V1_REVISIONS', 'SchemaError', 'alembic_config', 'script', 'heads', 'current',
+           'upgrade', 'downgrade', 'is_current', 'status']
 
 # %% ../../nbs/store/02_schema.ipynb #ced35508
 class SchemaError(StoreError):
@@ -62,7 +62,8 @@ def _adopt_v1(conn: sa.Connection, cfg: Config) -> list[str]:
     "Stamp a store v1 (a `schema_migrations` table, no `alembic_version`) with the revisions of its applied migrations."
     names = set(sa.inspect(conn).get_table_names())
     if "schema_migrations" not in names or "alembic_version" in names: return []
-    done = {(m, v) for m, v in conn.execute(sa.text("SELECT module, version FROM schema_migrations WHERE catalog = 'state'"))}
+    applied = sa.text("SELECT module, version FROM schema_migrations WHERE catalog = 'state'")
+    done = {(m, v) for m, v in conn.execute(applied)}
     revs = sorted(V1_REVISIONS[k] for k in done if k in V1_REVISIONS)
     below = {a.revision for r in revs for a in script().iterate_revisions(r, "base") if a.revision != r}
     tips = [r for r in revs if r not in below]                 # one revision per branch: its most recent
@@ -74,8 +75,9 @@ def _check_known(conn: sa.Connection):
     for rev in current(conn):
         try: script().get_revision(rev)
         except Exception:
-            raise SchemaError(f"the store's schema is at revision {rev!r}, which this fireside-lab does not have: a newer "
-                              "version migrated it; upgrade fireside-lab (or downgrade the store with that version)") from None
+            raise SchemaError(f"the store's schema is at revision {rev!r}, which this fireside-lab does not have: "
+                              "a newer version migrated it; upgrade fireside-lab (or downgrade the store with that "
+                              "version)") from None
 
 # %% ../../nbs/store/02_schema.ipynb #5ea436ed
 _LOCK_KEY = zlib.crc32(b"fireside-lab schema") & 0x7FFFFFFF
@@ -99,14 +101,15 @@ def _migrate(engine: sa.Engine, fn) -> list:
         except Exception as e:
             if is_transient(e): raise                                    # another process holds the write lock: retry
             msg = redact_text(str(e).splitlines()[0], engine.url)
-            raise SchemaError(f"migrating {redact(engine.url)} failed, nothing was changed: {type(e).__name__}: {msg}") from e
+            raise SchemaError(f"migrating {redact(engine.url)} failed, nothing was changed: "
+                              f"{type(e).__name__}: {msg}") from e
         finally:
             if sqlite: conn.connection.driver_connection.execute("PRAGMA foreign_keys=ON")
 
 def upgrade(engine: sa.Engine, target: str = "heads") -> list:
     """Apply every pending revision (or up to `target`) in one transaction, adopting a store v1 first; returns
-    `(revision, "stamped")` for each branch of an adopted v1 store, then `(revision, "up")` for each revision applied. Raises `SchemaError` (nothing changed) for a schema newer than the code or
-    a failing revision."""
+    `(revision, "stamped")` for each branch of an adopted v1 store, then `(revision, "up")` for each revision applied.
+    Raises `SchemaError` (nothing changed) for a schema newer than the code or a failing revision."""
     def go(conn, cfg):
         adopted = _adopt_v1(conn, cfg)                    # stamping ran none of them: they are reported as such
         cfg.attributes["applied"][:] = [(r, "stamped") for r in adopted]
@@ -114,7 +117,7 @@ def upgrade(engine: sa.Engine, target: str = "heads") -> list:
     return _migrate(engine, go)
 
 def downgrade(engine: sa.Engine, target: str) -> list:
-    "Revert revisions down to `target` (`polls@polls_0001`, `jobs@-1`, `base` …) in one transaction; returns those reverted."
+    "Revert revisions down to `target` (`polls@polls_0001`, `jobs@-1`, `base` …) in one transaction; returns them."
     return _migrate(engine, lambda conn, cfg: command.downgrade(cfg, target))
 
 def is_current(engine: sa.Engine) -> bool:

@@ -20,8 +20,8 @@ from ..config import Settings, SettingsError
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'UTC', 'NAMING_CONVENTION', 'metadata', 'StoreError', 'ConstraintError', 'utcnow', 'UTCDateTime', 'JSONText',
-           'redact', 'redact_text', 'state_url', 'make_engine', 'is_transient', 'constraint_error']
+__all__ = ['log', 'UTC', 'NAMING_CONVENTION', 'metadata', 'StoreError', 'ConstraintError', 'utcnow', 'UTCDateTime',
+           'JSONText', 'redact', 'redact_text', 'state_url', 'make_engine', 'is_transient', 'constraint_error']
 
 # %% ../../nbs/store/00_state.ipynb #527da263
 class StoreError(RuntimeError):
@@ -57,7 +57,8 @@ class UTCDateTime(sa.types.TypeDecorator):
 
 # %% ../../nbs/store/00_state.ipynb #4760fa9d
 class JSONText(sa.types.TypeDecorator):
-    "A JSON document stored as text: `json.dumps` when written (raises `TypeError` for what JSON cannot hold), `json.loads` when read."
+    """A JSON document stored as text: `json.dumps` when written (raises `TypeError` for what JSON cannot hold),
+    `json.loads` when read."""
     impl = sa.Text
     cache_ok = True
 
@@ -81,7 +82,7 @@ metadata = sa.MetaData(naming_convention=NAMING_CONVENTION)
 
 # %% ../../nbs/store/00_state.ipynb #9ab3b730
 def redact(url: str | URL | None) -> str:
-    "The connection string `url` with its password shown as `***` (`postgresql://lab:***@db:5432/fireside`); '' for None."
+    "The connection string `url`, its password shown as `***` (`postgresql://lab:***@db:5432/fireside`); '' for None."
     if url is None: return ""
     try: return make_url(url).render_as_string(hide_password=True)
     except Exception:           # not a URL SQLAlchemy can parse: keep only what is safe to show
@@ -99,7 +100,7 @@ def redact_text(text: str, *urls: str | URL | None) -> str:
 
 # %% ../../nbs/store/00_state.ipynb #811e8818
 def state_url(settings: Settings) -> URL:
-    "The SQLAlchemy URL of the state tier for `settings` (SQLite file in the data dir by default; psycopg 3 for PostgreSQL)."
+    "The SQLAlchemy URL of the state tier for `settings` (SQLite file in the data dir by default; psycopg 3 for PG)."
     if not settings.state_url:
         return URL.create("sqlite", database=str(settings.data_dir / "state.sqlite"))
     url = make_url(settings.state_url.replace("postgres://", "postgresql://", 1))
@@ -130,7 +131,8 @@ def make_engine(settings: Settings) -> sa.Engine:
     url = state_url(settings)
     if url.get_backend_name() == "sqlite":
         Path(url.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url, connect_args={"timeout": settings.state_busy_timeout_s, "check_same_thread": False},
+        connect_args = {"timeout": settings.state_busy_timeout_s, "check_same_thread": False}
+        engine = sa.create_engine(url, connect_args=connect_args,
                                   pool_size=8, max_overflow=24)
         _sqlite_setup(engine, settings.state_busy_timeout_s, settings.state_synchronous)
         return engine

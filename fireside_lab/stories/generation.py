@@ -18,8 +18,8 @@ from typing import Iterator, Optional
 from ..config import get_settings
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device', 'LanguageModel', 'load_model',
-           'Generation', 'chat_inputs', 'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
+__all__ = ['SMOLLM2_GGUF', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device', 'LanguageModel',
+           'load_model', 'Generation', 'chat_inputs', 'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
 
 # %% ../../nbs/stories/04_generation.ipynb #0b985b34
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"

@@ -18,8 +18,8 @@ from typing import Any, Optional
 from ..config import secret_key
 
 # %% auto #0
-__all__ = ['StoryError', 'StoryNotFound', 'canonical_json', 'content_hash', 'Entry', 'speaker', 'Scene', 'Character', 'Card',
-           'Story', 'parse_play', 'parse_storium', 'read_story']
+__all__ = ['StoryError', 'StoryNotFound', 'canonical_json', 'content_hash', 'Entry', 'speaker', 'Scene', 'Character',
+           'Card', 'Story', 'parse_play', 'parse_storium', 'read_story']
 
 # %% ../../nbs/stories/01_model.ipynb #8acac49e
 class StoryError(ValueError):

@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from .. import store
 
 # %% auto #0
-__all__ = ['stories', 'SUGGESTION_STATUSES', 'suggestions', 'ENTRY_COLUMNS', 'story_entries', 'story_scenes', 'story_characters',
-           'story_cards', 'story_summaries']
+__all__ = ['stories', 'SUGGESTION_STATUSES', 'suggestions', 'ENTRY_COLUMNS', 'story_entries', 'story_scenes',
+           'story_characters', 'story_cards', 'story_summaries']
 
 # %% ../../nbs/stories/02_tables.ipynb #6e448158
 #: one row per imported story; `running_summary`/`summary_id`/`model` mirror the newest row of `lake.story_summaries`
