@@ -13,6 +13,7 @@ from urllib.parse import urlparse
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict, TomlConfigSettingsSource
+from pydantic_settings import SettingsError as PydanticSettingsError
 
 # %% auto #0
 __all__ = ['SettingsError', 'project_root', 'Settings', 'hide_password', 'load_section', 'register_section',
@@ -90,15 +91,13 @@ class Settings(_Base):
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run: auto = CUDA when present")
     dashboard_address: str = Field("127.0.0.1", description="address the Panel server listens on")
     dashboard_port: int = Field(5006, ge=1, le=65535, description="port of the Panel server")
-    dashboard_password: Optional[SecretStr] = Field(None, description="if set, dashboards ask for this password "
-                                                    "(Panel basic auth)")
     admin_password: Optional[SecretStr] = Field(None, description="password of the `admin` account the first start of "
                                                 "an empty store creates; empty = generated and printed once")
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field("INFO", description="logging level of workers and "
                                                                     "servers")
 
-    @field_validator("state_url", "lake_catalog_url", "queue_url", "lake_data_path", "secret_key", "dashboard_password",
-                     "admin_password", "lake_s3_endpoint", "lake_s3_key_id", "lake_s3_secret", mode="before")
+    @field_validator("state_url", "lake_catalog_url", "queue_url", "lake_data_path", "secret_key", "admin_password",
+                     "lake_s3_endpoint", "lake_s3_key_id", "lake_s3_secret", mode="before")
     @classmethod
     def _empty_is_none(cls, v): return None if isinstance(v, str) and not v.strip() else v
 
@@ -150,6 +149,8 @@ def load_section(cls: type[BaseSettings], **overrides) -> BaseSettings:
     "Instantiate a settings class (this module's `Settings` or a module's section); raises `SettingsError` in one line."
     try: return cls(**overrides)
     except ValidationError as e: raise SettingsError(_one_line(e, cls)) from None
+    except PydanticSettingsError as e:                 # a value the environment source cannot decode (e.g. bad JSON)
+        raise SettingsError(f"{cls.model_config.get('env_prefix', '')}*: {e}") from None
 
 def register_section(cls: type[BaseSettings]) -> type[BaseSettings]:
     "Class decorator: a module's own settings (its own `FIRESIDE_<MODULE>_` prefix), listed in the README table."

@@ -71,13 +71,13 @@ def test_revision_polls_0002_on_postgres(tmp_path):
         s = get_settings(data_dir=tmp_path, state_url=pg("fireside"), lake_catalog_url=pg("fireside_lake"),
                          lake_data_path=str(tmp_path / "lakefiles") + "/")
         st = store.Store(s)
-        assert [r for r, _ in st.downgrade("polls@polls_0001")] == ["polls_0002"]
+        assert [r for r, _ in st.downgrade("polls@polls_0001")] == ["polls_0003", "polls_0002"]
         with st.engine.begin() as c:
             c.exec_driver_sql(V1_ROWS)
             types = dict(c.exec_driver_sql("SELECT column_name, data_type FROM information_schema.columns "
                                            "WHERE table_name = 'polls'").all())
         assert types["closed"] == "integer" and types["created_at"] == "timestamp without time zone"
-        assert [r for r, _ in st.upgrade()] == ["polls_0002"]
+        assert [r for r, _ in st.upgrade()] == ["polls_0002", "polls_0003"]
 
         plain, private = polls.get_poll("v1-plain", store=st), polls.get_poll("v1-private", store=st)
         assert plain.closed is True and private.allow_change is True and private.voters == ("ann", "bob")

@@ -290,7 +290,9 @@ def detect(paths: Iterable[str | Path],  # video files and/or folders of videos
                                        "duration_s", "analysis_s", "error"])
 
 # %% ../../nbs/highlights/03_detection.ipynb #64a888a9
-def videos(*, store: Store | None = None) -> pd.DataFrame:
+def videos(*, store: Store | None = None,
+           visible_to=None,  # an `identity.User`: only the videos they may view (filtered in SQL); None = every video
+          ) -> pd.DataFrame:
     """Every analysed video and detector version, by name, newest analysis first: video_id, detector_version, name,
     path, duration_s (s), fps, has_audio (bool), processed_at (UTC), settings (dict of `HighlightSettings`),
     n_segments, n_labels (labels on the video, any version)."""
@@ -300,9 +302,12 @@ def videos(*, store: Store | None = None) -> pd.DataFrame:
                                                    s.c.detector_version == v.c.detector_version)
                   .scalar_subquery().label("n_segments"))
     n_labels = sa.select(sa.func.count()).where(l.c.video_id == v.c.video_id).scalar_subquery().label("n_labels")
-    return st.frame(sa.select(v.c.video_id, v.c.detector_version, v.c.name, v.c.path, v.c.duration_s, v.c.fps,
-                              v.c.has_audio, v.c.processed_at, v.c.settings, n_segments, n_labels)
-                    .order_by(v.c.name, v.c.processed_at.desc()))
+    q = sa.select(v.c.video_id, v.c.detector_version, v.c.name, v.c.path, v.c.duration_s, v.c.fps, v.c.has_audio,
+                  v.c.processed_at, v.c.settings, n_segments, n_labels).order_by(v.c.name, v.c.processed_at.desc())
+    if visible_to is not None:
+        from fireside_lab.identity import visible
+        q = q.where(visible(visible_to, "view", "video", v.c.video_id))
+    return st.frame(q)
 
 def video_signals(video_id: str, detector_version: str, *, store: Store | None = None) -> pd.DataFrame:
     "The stored signals of one video: t (s), loudness (LUFS), scene, motion, score (0–1), ordered by t (from the lake)."

@@ -19,6 +19,7 @@ from .schedules import load_schedules, schedule_add, schedules, set_enabled
 from .tables import QUEUES, STATUSES
 from .tasks import TERMINAL, JobsError, Task, get_task
 from .worker import run_worker
+from ..identity import cli_actor
 
 # %% auto #0
 __all__ = ['commands', 'worker_cmd', 'run_cmd', 'runs_cmd', 'preset_cmd', 'preset_save_cmd', 'preset_list_cmd',
@@ -84,7 +85,7 @@ def run_cmd(task_or_notebook, pairs, wait, timeout, queue):
     "Enqueue a run of a task or pipeline notebook (parameters validated first); prints the run id."
     try:
         t = get_task(task_or_notebook)
-        run_id = enqueue(t, _cli_params(t, pairs), timeout=timeout, queue=queue)
+        run_id = enqueue(t, _cli_params(t, pairs), timeout=timeout, queue=queue, submitted_by=cli_actor())
     except JobsError as e: _fail(e)
     click.echo(run_id)
     if wait: _follow(run_id)
@@ -103,7 +104,7 @@ def runs_cmd(status, task, limit, dead, cancel_id, retry_id):
             click.echo(f"{cancel_id} {cancel(cancel_id)['status']}")
             return
         if retry_id:
-            click.echo(retry(retry_id))
+            click.echo(retry(retry_id, submitted_by=cli_actor()))
             return
     except JobsError as e: _fail(e)
     df = dead_letter() if dead else runs(status, task, limit)
@@ -138,7 +139,7 @@ def preset_list_cmd():
 @click.option("--wait", is_flag=True)
 def preset_run_cmd(name, wait):
     "Run preset NAME now; prints the run id."
-    try: run_id = run_preset(name)
+    try: run_id = run_preset(name, submitted_by=cli_actor())
     except JobsError as e: _fail(e)
     click.echo(run_id)
     if wait: _follow(run_id)

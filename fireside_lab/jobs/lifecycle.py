@@ -53,12 +53,14 @@ def enqueue(task_or_notebook, params: dict | None = None, *,
             retries: int | None = None,        # override the task's retries
             retry_delay: float | None = None,  # first retry delay, seconds (doubles each attempt)
             preset: str | None = None,         # the preset this run came from
+            submitted_by: str | None = None,   # who submits it (a user id; the CLI: `cli:<os user>`)
             store: Store | None = None) -> str:
     """Validate `params` against the task's parameters, record the run and enqueue it; returns the run id.
     Raises `InvalidParams` / `UnknownTask` (nothing written), `JobsError` for a bad queue."""
     t = get_task(task_or_notebook)
     clean = jsonable(t.validate(dict(params or {})))
-    row = run_row(t, clean, queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay, preset=preset)
+    row = run_row(t, clean, queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay, preset=preset,
+                  submitted_by=submitted_by)
     return start_run(store or default(), t, row)
 
 def submit(task_or_notebook, /, *, store: Store | None = None, **params) -> str:
@@ -66,14 +68,15 @@ def submit(task_or_notebook, /, *, store: Store | None = None, **params) -> str:
     run options and errors; a task parameter named `store` is passed through `enqueue`'s `params`)."""
     return enqueue(task_or_notebook, params, store=store)
 
-def retry(run_id: str, *, store: Store | None = None) -> str:
-    """Run a run again (same task, parameters and options) as a new run with `retry_of` set; returns the new run id.
-    Raises `UnknownRun`."""
+def retry(run_id: str, *, submitted_by: str | None = None, store: Store | None = None) -> str:
+    """Run a run again (same task, parameters and options) as a new run with `retry_of` set, submitted by
+    `submitted_by`; returns the new run id. Raises `UnknownRun`."""
     st = store or default()
     old = get_run(run_id, store=st)
     t = get_task(old["task"], old["module"])
     row = run_row(t, old["params"], queue=old["queue"], timeout=old["timeout_s"], retries=old["retries"],
-                  retry_delay=old["retry_delay"], retry_of=run_id, preset=old["preset"])
+                  retry_delay=old["retry_delay"], retry_of=run_id, preset=old["preset"],
+                  submitted_by=submitted_by)
     return start_run(st, t, row)
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #427103fd

@@ -60,8 +60,10 @@ def preset_delete(name: str, *, store: Store | None = None):
     "Delete a preset (schedules keep their own copy of its arguments). Raises `JobsError` when there is none."
     if not (store or default()).execute(_DELETE, {"b_name": name}): raise JobsError(f"preset {name!r}: no such preset")
 
-def run_preset(name: str, /, *, store: Store | None = None, **overrides) -> str:
-    "Run a preset now (arguments overridden by `overrides`); returns the run id. Raises `JobsError`, `InvalidParams`."
+def run_preset(name: str, /, *, store: Store | None = None, submitted_by: str | None = None, **overrides) -> str:
+    """Run a preset now (arguments overridden by `overrides`), submitted by `submitted_by`; returns the run id.
+    Raises `JobsError`, `InvalidParams`."""
     p = get_preset(name, store=store)
     t = get_task(p["task"], p["module"])
-    return enqueue(t, {**p["params"], **overrides}, preset=name, store=store, **p["options"])
+    return enqueue(t, {**p["params"], **overrides}, preset=name, submitted_by=submitted_by, store=store,
+                   **p["options"])

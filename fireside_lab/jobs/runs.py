@@ -63,7 +63,8 @@ def insert_run(conn: sa.Connection, row: dict, detail: str | None = None):
 # %% ../../nbs/jobs/04_runs.ipynb #11c65e72
 _GET_RUN = sa.select(tables.runs).where(tables.runs.c.run_id == sa.bindparam("run_id"))
 _LIST_COLUMNS = ("run_id", "task", "status", "queue", "attempt", "progress", "progress_message", "error", "cause",
-                 "created_at", "started_at", "finished_at", "worker", "preset", "schedule", "parent_id")
+                 "created_at", "started_at", "finished_at", "worker", "preset", "schedule", "parent_id",
+                 "submitted_by")
 _TIME_COLUMNS = ("created_at", "started_at", "finished_at")
 
 def get_run(run_id: str, *, store: Store | None = None) -> dict:
@@ -98,13 +99,20 @@ def _frame(st: Store, stmt, time_columns=_TIME_COLUMNS):
 def runs(status: str | None = None,  # only runs with this status
          task: str | None = None,    # only runs of this task
          limit: int = 200,           # at most this many
-         *, store: Store | None = None):
-    "Recent runs, newest first, as a DataFrame (run_id, task, status, queue, attempt, progress, …, parent_id)."
+         *, store: Store | None = None,
+         visible_to=None,            # an `identity.User`: only runs they may view or submitted; None = every run
+         offset: int = 0):           # skip this many first
+    """Recent runs, newest first, as a DataFrame (run_id, task, status, queue, attempt, progress, …, parent_id,
+    submitted_by). With `visible_to`, the permission filter is part of the SQL query (`identity.visible`)."""
     st = store or default()
     r = tables.runs.c
     stmt = sa.select(*(r[c] for c in _LIST_COLUMNS))
     if status: stmt = stmt.where(r.status == status)
     if task: stmt = stmt.where(r.task == task)
+    if visible_to is not None:
+        from fireside_lab.identity import visible
+        stmt = stmt.where(sa.or_(visible(visible_to, "view", "run", r.run_id), r.submitted_by == visible_to.user_id))
+    if offset: stmt = stmt.offset(int(offset))
     return _frame(st, stmt.order_by(r.created_at.desc(), r.run_id.desc()).limit(int(limit)))
 
 def dead_letter(*, store: Store | None = None):

@@ -63,6 +63,7 @@ runs = sa.Table(
     sa.Column("chain_step", sa.Integer),
     sa.Column("retry_of", sa.Text),                             # the run this one runs again (`retry`)
     sa.Column("chain", JSONText),                               # a chain run's steps: [[{task, module}, …], …]
+    sa.Column("submitted_by", sa.Text),                         # user id, `cli:<os user>`; NULL: a schedule, or v1
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),

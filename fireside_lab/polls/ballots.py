@@ -22,7 +22,7 @@ from .tables import ballots, polls
 log = logging.getLogger("fireside_lab.polls")
 
 # %% auto #0
-__all__ = ['log', 'DuplicateBallot', 'vote', 'insert_ballots', 'cast_ballots']
+__all__ = ['log', 'DuplicateBallot', 'definition', 'cast_in', 'vote', 'insert_ballots', 'cast_ballots']
 
 # %% ../../nbs/polls/04_ballots.ipynb #b4d53c31
 class DuplicateBallot(PollError):
@@ -92,6 +92,41 @@ def _definition(st: Store, poll_id: str) -> Poll:
     if (poll := cache.get(poll_id)) is None or poll.closed:
         poll = cache[poll_id] = get_poll(poll_id, store=st)
     return poll
+
+def definition(poll_id: str, *, store: Store | None = None) -> Poll:
+    """The poll `poll_id` as `vote` reads it: cached per store and process (a definition never changes, and a cached
+    open poll is re-read once it is closed), for callers that check a ballot before casting it (the HTTP API). Raises
+    `PollError` for a malformed id or an unknown poll."""
+    return _definition(store or default(), check_poll_id(poll_id))
+
+def cast_in(conn: sa.Connection,  # the caller's open state transaction
+            poll: Poll,           # the poll (e.g. from `definition`)
+            voter: str,           # who votes (1-200 printable characters)
+            choices,              # as for `vote`
+            *,
+            rng: np.random.Generator | None = None,  # randomness for a private poll; None = from the OS
+            now=None,             # the time of the vote, UTC (None = now)
+           ) -> dict:
+    """Cast one ballot inside the caller's transaction `conn`, under a savepoint: when it raises, nothing of this
+    ballot is written and the transaction goes on. That lets a server commit the ballots of many voters at once (one
+    disk sync for all of them: group commit), each refused or accepted on its own. Returns the receipt of `vote`;
+    raises what `vote` raises (`PollError`, `DuplicateBallot`)."""
+    voter = check_voter(voter)
+    now = as_utc(now) or utcnow()
+    _check_open(poll, [voter], now)
+    ballot = dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)], rng)[0],
+                  cast_at=now)
+    del choices                                   # nothing below sees the true answer
+    replaced = False
+    try:
+        with conn.begin_nested(): n = _insert_ballot(conn, ballot)
+    except sa.exc.IntegrityError:
+        if not poll.allow_change:
+            raise DuplicateBallot(f"voter: {voter!r} has already voted in poll {poll.poll_id!r}") from None
+        with conn.begin_nested(): n = _replace_ballot(conn, ballot)
+        replaced = True
+    if n != 1: raise PollError(f"poll: {poll.poll_id!r} is closed")
+    return dict(poll_id=poll.poll_id, voter=voter, cast_at=now, replaced=replaced)
 
 def vote(poll_id: str,          # the poll
          voter: str,            # who votes (1-200 printable characters)

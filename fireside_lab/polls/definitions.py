@@ -76,6 +76,7 @@ class Poll:
     closed: bool                           # closed by hand
     creator: Optional[str]
     created_at: datetime
+    public: bool = False                   # anyone with the link may vote (one ballot per browser)
 
     @property
     def k(self) -> int:
@@ -102,7 +103,7 @@ def _row_of(poll: Poll) -> dict:
     return dict(poll_id=poll.poll_id, question=poll.question, options=list(poll.options), kind=poll.kind,
                 privacy=poll.privacy, privacy_p=poll.privacy_p, epsilon=eps, allow_change=poll.allow_change,
                 voters=voters, opens_at=poll.opens_at, closes_at=poll.closes_at, closed=poll.closed,
-                creator=poll.creator, created_at=poll.created_at)
+                creator=poll.creator, created_at=poll.created_at, public=poll.public)
 
 def _poll_of(row) -> Poll:
     "The Poll of a `polls` row (a mapping, as `Store.row` returns it)."
@@ -111,7 +112,7 @@ def _poll_of(row) -> Poll:
     voters = None if row["voters"] is None else tuple(row["voters"])
     return Poll(row["poll_id"], row["question"], tuple(row["options"]), row["kind"], row["privacy"], p, eps,
                 bool(row["allow_change"]), voters, row["opens_at"], row["closes_at"], bool(row["closed"]),
-                row["creator"], row["created_at"])
+                row["creator"], row["created_at"], bool(row.get("public", False)))
 
 # %% ../../nbs/polls/03_definitions.ipynb #ec0b69a8
 def _validate(question, options, kind, privacy_p, epsilon, voters, opens_at, closes_at, creator):
@@ -157,6 +158,7 @@ def create_poll(question: str,                     # the question shown to voter
                 closes_at=None,                    # UTC time the poll closes (None = open until closed)
                 allow_change: bool = False,        # a second ballot replaces the first instead of being refused
                 creator: str | None = None,        # who created the poll
+                public: bool = False,              # anyone with the link may vote, without an account
                 store: Store | None = None,        # the store (None = `store.default()`)
                ) -> Poll:
     """Create a poll and its zeroed counts in one state transaction; returns the `Poll`.
@@ -167,7 +169,7 @@ def create_poll(question: str,                     # the question shown to voter
     opts, p, eps, vs, o, c = _validate(question, options, kind, privacy_p, epsilon, voters, opens_at, closes_at,
                                        creator)
     poll = Poll(pid, question.strip(), tuple(opts), kind, "none" if p is None else "randomized_response", p, eps,
-                bool(allow_change), vs, o, c, False, creator, utcnow())
+                bool(allow_change), vs, o, c, False, creator, utcnow(), bool(public))
     try: st.transaction(insert_poll, poll)
     except ConstraintError: raise PollError(f"poll id: {pid!r} is already taken") from None
     log.info("poll created: %s (%s, %d options, privacy=%s)", pid, kind, poll.k, poll.privacy)
@@ -195,15 +197,23 @@ def close_poll(poll_id: str,               # the poll to close
     return get_poll(poll_id, store=st)
 
 def list_polls(*, store: Store | None = None,  # the store (None = `store.default()`)
+               visible_to=None,             # an `identity.User`: only the polls they may view; None = every poll
+               limit: int | None = None,    # at most this many (None = all)
+               offset: int = 0,             # skip this many first
               ) -> pd.DataFrame:
-    """Every poll, newest first, one row each: poll_id, question, kind, privacy, privacy_p (float or None), epsilon,
+    """Polls, newest first, one row each: poll_id, question, kind, privacy, privacy_p (float or None), epsilon,
     options (int, k), ballots (int64, from the maintained counts), status ('scheduled'/'open'/'closed'), created_at
-    (aware UTC datetime)."""
+    (aware UTC datetime), public (bool). With `visible_to`, the permission filter is part of the SQL query
+    (`identity.visible`), so paging counts only visible polls."""
+    from fireside_lab.identity import visible
     st = store or default()
     total = poll_counts.alias("total")
     stmt = (sa.select(polls, sa.func.coalesce(total.c.n, 0).label("ballots"))
             .outerjoin(total, (total.c.poll_id == polls.c.poll_id) & (total.c.option_index == -1))
             .order_by(polls.c.created_at.desc(), polls.c.poll_id))
+    if visible_to is not None: stmt = stmt.where(visible(visible_to, "view", "poll", polls.c.poll_id))
+    if limit is not None: stmt = stmt.limit(int(limit))
+    if offset: stmt = stmt.offset(int(offset))
     rows = st.rows(stmt)
     found = [_poll_of(r) for r in rows]
     now = utcnow()
@@ -212,4 +222,5 @@ def list_polls(*, store: Store | None = None,  # the store (None = `store.defaul
                          "privacy_p": [p.privacy_p for p in found], "epsilon": [p.epsilon for p in found],
                          "options": [p.k for p in found],
                          "ballots": pd.Series([r["ballots"] for r in rows], dtype="int64"),
-                         "status": [p.status(now) for p in found], "created_at": [p.created_at for p in found]})
+                         "status": [p.status(now) for p in found], "created_at": [p.created_at for p in found],
+                         "public": pd.Series([p.public for p in found], dtype=bool)})

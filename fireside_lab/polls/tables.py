@@ -28,6 +28,7 @@ polls = sa.Table(
     sa.Column("closes_at", store.UTCDateTime),                       # NULL = open until closed by hand
     sa.Column("closed", sa.Boolean, nullable=False, server_default=sa.false()),   # closed by hand
     sa.Column("creator", sa.Text),
+    sa.Column("public", sa.Boolean, nullable=False, server_default=sa.false()),  # anyone with the link votes
     sa.Column("created_at", store.UTCDateTime, nullable=False),
     sa.CheckConstraint("kind IN ('single', 'multiple')", name="kind"),
     sa.CheckConstraint("privacy IN ('none', 'randomized_response')", name="privacy"),

@@ -16,7 +16,8 @@ from alembic import context
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
-    raise RuntimeError("run migrations through `fireside-lab db upgrade` (fireside_lab.store.schema), not the alembic CLI")
+    raise RuntimeError("run migrations through `fireside-lab db upgrade` (fireside_lab.store.schema), "
+                       "not the alembic CLI")
 
 applied = config.attributes.setdefault("applied", [])
 

@@ -26,7 +26,8 @@ down_revision = "highlights_0001"
 branch_labels = None
 depends_on = None
 
-TIME_COLUMNS = {"highlight_videos": "processed_at", "highlight_segments": "created_at", "highlight_labels": "decided_at"}
+TIME_COLUMNS = {"highlight_videos": "processed_at", "highlight_segments": "created_at",
+                "highlight_labels": "decided_at"}
 
 #: PostgreSQL: store v1's constraint names (PostgreSQL's defaults for its DDL) -> this revision's
 PG_NAMES = {
@@ -71,7 +72,8 @@ def _tables(v2: bool) -> list[sa.Table]:
     )
     labels = sa.Table(
         "highlight_labels", md,
-        sa.Column("label_id", sa.Text), sa.Column("segment_id", sa.Text), sa.Column("video_id", sa.Text, nullable=False),
+        sa.Column("label_id", sa.Text), sa.Column("segment_id", sa.Text),
+        sa.Column("video_id", sa.Text, nullable=False),
         sa.Column("decision", sa.Text, nullable=False), sa.Column("start_s", real, nullable=False),
         sa.Column("end_s", real, nullable=False), sa.Column("reviewer", sa.Text, nullable=False),
         sa.Column("decided_at", time, nullable=False), sa.Column("clip_path", sa.Text),
