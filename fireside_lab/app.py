@@ -11,6 +11,7 @@ from typing import Callable
 import click
 
 from .config import get_settings
+from .web.guard import web_settings  # noqa: F401  (registers the FIRESIDE_WEB_* settings)
 
 # %% auto #0
 __all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled',
@@ -36,10 +37,12 @@ def index_page():
     for slug, (title, fn) in dashboards().items():
         doc = (importlib.import_module(fn.__module__).__doc__ or "").strip()
         items.append(f"- [{title}](./{slug}) — {doc.split(': ', 1)[-1] if doc else ''}")
-    s = get_settings()
-    return pn.Column("# fireside-lab", "A Jupyter-first research workbench.",
+    from fireside_lab.web.shell import shell
+    page = pn.Column("# fireside-lab", "A Jupyter-first research workbench.",
                      pn.pane.Markdown("\n".join(items) or "no dashboards"),
-                     pn.pane.Markdown(f"data dir: `{s.data_dir}` · health: [`/liveness`](./liveness)"), name="index")
+                     pn.pane.Markdown("HTTP API: [`/api/v1/docs`](./api/v1/docs) · operations: [`/livez`](./livez), "
+                                      "[`/readyz`](./readyz), [`/metrics`](./metrics)"), name="index")
+    return shell("", page)
 
 # %% ../nbs/50_app.ipynb #671b2e48
 def serve(port: int | None = None, address: str | None = None, show: bool = False, start: bool = True):
@@ -51,12 +54,10 @@ def serve(port: int | None = None, address: str | None = None, show: bool = Fals
     port = port or s.dashboard_port
     address = address or s.dashboard_address
     apps = {"/": index_page, **{slug: fn for slug, (title, fn) in dashboards().items()}}
-    kw = {}
-    if s.dashboard_password is not None:
-        kw["basic_auth"] = s.dashboard_password.get_secret_value()
-        kw["cookie_secret"] = __import__("hashlib").sha256(b"fireside" + kw["basic_auth"].encode()).hexdigest()
+    from fireside_lab.web.server import server_options
     return pn.serve(apps, port=port, address=address, show=show, start=start, liveness=True, title="fireside-lab",
-                    websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"], **kw)
+                    websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
+                    **server_options())
 
 @click.command("serve")
 @click.option("--port", type=int, default=None, help="port (default: FIRESIDE_DASHBOARD_PORT)")
@@ -203,7 +204,8 @@ def up(port: int | None = None, workers: int = 2, echo=print):
             except Exception: time.sleep(0.2)
         echo(f"fireside-lab is up: {base}/")
         for slug, (title, _) in dashboards().items(): echo(f"  {title:12} {base}/{slug}")
-        echo(f"  liveness     {base}/liveness\nPress Ctrl-C to stop.")
+        echo(f"  API          {base}/api/v1/docs  ·  probes {base}/livez {base}/readyz  ·  {base}/metrics\n"
+             "Sign in as admin (or an account from `fireside-lab users add`). Press Ctrl-C to stop.")
         while all(p.poll() is None for p in procs): time.sleep(0.5)
         echo("a child process exited; stopping")
     except KeyboardInterrupt: echo("stopping…")
