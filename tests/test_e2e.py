@@ -1,5 +1,6 @@
 """The `make run` start-up path end to end: `fireside-lab up` in a temporary data dir, the first run of every
-pipeline succeeds, every dashboard shows real content in headless Chromium, then a clean shutdown.
+pipeline succeeds, the first admin (password from `FIRESIDE_ADMIN_PASSWORD`, never echoed) signs in and every
+dashboard shows real content in headless Chromium, then a clean shutdown.
 
 Screenshots of each dashboard are written to a temporary folder, or to `docs/screenshots/` (the README's tour) when
 `FIRESIDE_UPDATE_SCREENSHOTS=1`.
@@ -16,11 +17,12 @@ from pathlib import Path
 import psutil
 import pytest
 
-from browser import browser_page, free_port
+from browser import browser_page, free_port, login
 
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ["pipelines/summarize_stories", "pipelines/market_analytics", "pipelines/detect_highlights",
              "pipelines/evaluate_highlights"]
+ADMIN_PASSWORD = "e2e admin password"
 
 
 def _runs(env):
@@ -42,7 +44,8 @@ def _summary(env, story_id="macbeth"):
 @pytest.mark.timeout(1800)
 def test_make_run_end_to_end(tmp_path):
     port = free_port()
-    env = dict(os.environ, FIRESIDE_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    env = dict(os.environ, FIRESIDE_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1",
+               FIRESIDE_ADMIN_PASSWORD=ADMIN_PASSWORD)
     shots = ROOT / "docs" / "screenshots" if os.environ.get("FIRESIDE_UPDATE_SCREENSHOTS") else tmp_path / "shots"
     shots.mkdir(parents=True, exist_ok=True)
     log = open(tmp_path / "up.log", "w")
@@ -75,6 +78,7 @@ def test_make_run_end_to_end(tmp_path):
 
         descendants = psutil.Process(up.pid).children(recursive=True)
         with browser_page() as page:
+            login(page, base, "admin", ADMIN_PASSWORD, "/")     # every dashboard wants a signed-in user
             def visit(slug, *texts, wait_ms=1500):
                 page.goto(f"{base}/{slug}")
                 for t in texts:  # the first *visible* match (a hidden <option> of a filter may match first)
@@ -108,4 +112,6 @@ def test_make_run_end_to_end(tmp_path):
     time.sleep(1)
     left = [p for p in descendants if p.is_running() and p.status() != psutil.STATUS_ZOMBIE]
     assert left == [], [(p.pid, p.cmdline()) for p in left]
-    assert "stopped" in (tmp_path / "up.log").read_text()
+    log_text = (tmp_path / "up.log").read_text()
+    assert "stopped" in log_text
+    assert "account admin created with FIRESIDE_ADMIN_PASSWORD" in log_text and ADMIN_PASSWORD not in log_text

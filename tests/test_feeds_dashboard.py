@@ -1,8 +1,11 @@
-"""The feed dashboard in headless Chromium: alice likes the lowest post of her for-you feed and it rises; a clip plays;
-no console errors. Real store, real MiniLM embeddings (sample posts), real `panel serve`, Debian's Chromium."""
+"""The feed dashboard in headless Chromium behind sign-in: alice (a viewer) signs in, likes the lowest post of her
+for-you feed and it rises; a clip plays; no console errors. Real store, real MiniLM embeddings (sample posts), a real
+`fireside-lab serve`, Debian's Chromium."""
 import time
 
-from browser import browser_page, panel_server
+from browser import browser_page, fireside_server, login
+
+PASSWORD = "a long password"
 
 
 def _for_you(page) -> list[str]:
@@ -11,9 +14,13 @@ def _for_you(page) -> list[str]:
 
 
 def test_like_raises_post_in_for_you(data_dir, tmp_path):
-    with panel_server("dashboards/feeds.py", timeout=120) as base, browser_page() as page:
-        page.goto(f"{base}/feeds")
+    from fireside_lab.identity import add_user
+    add_user("alice", "viewer", PASSWORD, display_name="Alice", actor="test")   # the sample feed user alice
+    with fireside_server(timeout=120) as base, browser_page() as page:
+        login(page, base, "alice", PASSWORD, "/feeds", timeout_s=180)   # the first visit seeds the sample posts
         page.get_by_text("fireside-lab feeds").first.wait_for(timeout=120_000)
+        page.locator("nav.fs-bar .fs-name").filter(has_text="Alice").wait_for(timeout=30_000)
+        assert page.get_by_text("View as").locator("visible=true").count() == 0   # admins only may view as another
         page.get_by_text("For you", exact=True).first.click()
         page.locator(".feed-list-for-you .feed-caption").nth(9).wait_for(timeout=60_000)
         before = _for_you(page)

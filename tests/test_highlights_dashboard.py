@@ -1,17 +1,19 @@
-"""The highlight review dashboard in headless Chromium: accept one segment, adjust another; labels stored; no console errors."""
+"""The highlight review dashboard in headless Chromium behind sign-in: a reviewer accepts one segment, adjusts another;
+labels stored under the signed-in reviewer; no console errors."""
 import re
 import time
 from pathlib import Path
 
-from browser import browser_page, panel_server
+from browser import browser_page, fireside_server, login
 
 ROOT = Path(__file__).resolve().parent.parent
 MONSTER = ROOT / "data" / "samples" / "videos" / "monster.mp4"   # two segments with the default settings
+PASSWORD = "a long password"
 
 
 def _bounds(page):
-    "The Start (s) and End (s) inputs (the text inputs other than the reviewer's name)."
-    boxes = page.locator("input[type=text]:not([placeholder='your name'])")
+    "The Start (s) and End (s) inputs (the only text inputs: the reviewer is the signed-in user, never typed)."
+    boxes = page.locator("input[type=text]")
     return boxes.nth(0), boxes.nth(1)
 
 
@@ -31,14 +33,16 @@ def _set_number(box, value):
 
 def test_review_accept_and_adjust_in_browser(data_dir):
     from fireside_lab import highlights, store
+    from fireside_lab.identity import add_user
     st = store.default()
     r = highlights.detect_video(MONSTER, store=st)
     segs = highlights.video_segments(r["video_id"], r["detector_version"], store=st)
     assert len(segs) >= 2
+    add_user("ada", "reviewer", PASSWORD, display_name="Ada", actor="test")
     store.reset_default()
 
-    with panel_server(ROOT / "dashboards" / "highlights.py") as base, browser_page() as page:
-        page.goto(base + "/highlights")
+    with fireside_server() as base, browser_page() as page:
+        login(page, base, "ada", PASSWORD, "/highlights")
         page.get_by_text("Highlights review").first.wait_for(timeout=60_000)
         page.get_by_text(re.compile(r"monster — \d+ segment")).first.wait_for(state="attached", timeout=30_000)
         # the detected segments are listed (table and segment choice)
@@ -46,8 +50,9 @@ def test_review_accept_and_adjust_in_browser(data_dir):
         page.locator("table").filter(has_text="pending").first.wait_for(timeout=30_000)
         page.locator("video").first.wait_for(state="attached", timeout=30_000)
 
-        page.get_by_placeholder("your name").fill("ada")
-        page.get_by_placeholder("your name").press("Enter")
+        assert page.locator("p.hl-reviewer").inner_text() == "Reviewing as Ada"
+        assert page.get_by_placeholder("your name").count() == 0
+        assert page.locator("input[type=text]").count() == 2
         page.get_by_role("button", name="Accept").click()
         page.get_by_text("Accepted segment").wait_for(timeout=30_000)
 

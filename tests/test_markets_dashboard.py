@@ -1,12 +1,13 @@
-"""The markets dashboard in headless Chromium: XRP/ETH candles, metrics and freshness on show; switching market and
-resolution redraws; no console errors."""
+"""The markets dashboard in headless Chromium behind sign-in (a viewer): XRP/ETH candles, metrics and freshness on
+show; switching market and resolution redraws; no console errors."""
 import re
 from pathlib import Path
 
-from browser import browser_page, panel_server
+from browser import browser_page, fireside_server, login
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples" / "markets"
+PASSWORD = "a long password"
 
 
 def _wait_text(page, text, timeout_s=60):
@@ -16,13 +17,16 @@ def _wait_text(page, text, timeout_s=60):
 
 def test_markets_dashboard_in_browser(data_dir, tmp_path):
     from fireside_lab import markets, store
+    from fireside_lab.identity import add_user
     st = store.Store()
     markets.import_files([SAMPLES / "XRP_ETH-trades.json.gz", SAMPLES / "ETH_BTC-5m.feather"], store=st)
     markets.compute_metrics(timeframes=["5m", "1h"], store=st)
     st.close()
+    add_user("vic", "viewer", PASSWORD, display_name="Vic", actor="test")   # viewers may view every market
 
-    with panel_server(ROOT / "dashboards" / "markets.py") as base, browser_page() as page:
-        page.goto(f"{base}/markets", wait_until="networkidle")
+    with fireside_server() as base, browser_page() as page:
+        login(page, base, "vic", PASSWORD, "/markets")
+        page.wait_for_load_state("networkidle")
         _wait_text(page, "binance XRP/ETH · 5m")
         for text in ["Latest metrics", "realized vol (ann.)", "Data freshness", "300 candles from",
                      "trades stored: 12,477, last trade 2019-10-13 11:19:28 UTC"]:

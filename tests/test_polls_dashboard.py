@@ -1,7 +1,12 @@
-"""The polls dashboard in headless Chromium: create a poll, cast a ballot on its page, watch the report update; no console errors."""
+"""The polls dashboard in headless Chromium behind sign-in: a researcher creates a poll, casts their ballot on its
+page, watches the report update; a second signed-in voter (another browser context) votes too; no console errors."""
 import re
 
-from browser import browser_page, panel_server
+import sqlalchemy as sa
+
+from browser import browser_page, fireside_server, login
+
+PASSWORD = "a long password"
 
 
 def wait_text(page, locator, text, timeout_s=30):
@@ -13,11 +18,15 @@ def wait_text(page, locator, text, timeout_s=30):
 
 
 def test_create_vote_and_live_report(data_dir, tmp_path):
-    from fireside_lab import polls
+    from fireside_lab import polls, store
+    from fireside_lab.identity import add_user, grant
     polls.import_anes96()
-    with panel_server("dashboards/polls.py") as base, browser_page() as page:
-        page.goto(f"{base}/polls")
+    add_user("rita", "researcher", PASSWORD, display_name="Rita", actor="test")
+    add_user("vera", "viewer", PASSWORD, display_name="Vera", actor="test")
+    with fireside_server() as base, browser_page() as page:
+        login(page, base, "rita", PASSWORD, "/polls")
         page.get_by_text("fireside-lab polls").first.wait_for(timeout=60_000)
+        page.locator("nav.fs-bar .fs-name").filter(has_text="Rita").wait_for(timeout=30_000)
         page.locator("table.polls-list").get_by_text("anes96-pid-private").wait_for(timeout=30_000)
         assert "944" in page.locator("table.polls-list").inner_text()
 
@@ -30,16 +39,17 @@ def test_create_vote_and_live_report(data_dir, tmp_path):
         page.locator("table.polls-list").get_by_text("Favourite colour?").wait_for(timeout=30_000)
         assert polls.get_poll("colours").options == ("red", "green", "blue")
 
-        # its shareable page: cast a ballot, see the report count it
+        # its shareable page: cast the signed-in user's ballot, see the report count it
         page.goto(f"{base}/polls?poll=colours")
         page.get_by_text("Favourite colour?").first.wait_for(timeout=60_000)
         n = page.locator(".poll-n")
         n.wait_for(timeout=30_000)
         assert n.inner_text() == "0 ballots"
-        page.get_by_placeholder("your name or voter id").fill("alice")
+        assert page.locator("p.poll-voter").inner_text() == "Voting as Rita"
+        assert page.get_by_placeholder("your name or voter id").count() == 0      # the voter is never typed
         page.get_by_text("blue", exact=True).first.click()
         page.get_by_role("button", name="Vote").click()
-        page.get_by_text("Ballot of alice counted.").wait_for(timeout=30_000)
+        page.get_by_text("Ballot of Rita counted.").wait_for(timeout=30_000)
         wait_text(page, n, "1 ballot")
         rows = page.locator("table.poll-report tbody tr")
         assert re.search(r"blue\s+1\s+100\.0 %", rows.nth(2).inner_text())
@@ -53,9 +63,27 @@ def test_create_vote_and_live_report(data_dir, tmp_path):
         wait_text(page, n, "2 ballots")
         page.screenshot(path=str(tmp_path / "polls-dashboard.png"), full_page=True)
 
+        # a second signed-in voter, in a fresh browser context (own cookies), with the right to see and vote
+        grant("user:vera", "view", "poll", "colours", actor="test")
+        grant("user:vera", "run", "poll", "colours", actor="test")
+        other = page.new_session()
+        login(other, base, "vera", PASSWORD, "/polls?poll=colours")
+        other.get_by_text("Favourite colour?").first.wait_for(timeout=60_000)
+        assert other.locator("p.poll-voter").inner_text() == "Voting as Vera"
+        other.get_by_text("green", exact=True).first.click()
+        other.get_by_role("button", name="Vote").click()
+        other.get_by_text("Ballot of Vera counted.").wait_for(timeout=30_000)
+        wait_text(other, other.locator(".poll-n"), "3 ballots")
+        wait_text(page, n, "3 ballots")             # the first page sees it live too
+        assert other.console_errors == []
+
         # the ANES private poll's page shows its 944 ballots and privacy
         page.goto(f"{base}/polls?poll=anes96-pid-private")
         page.locator(".poll-n").wait_for(timeout=60_000)
         assert page.locator(".poll-n").inner_text() == "944 ballots"
         page.get_by_text("ε = 2.079").first.wait_for(timeout=30_000)
         assert page.console_errors == []
+
+    from fireside_lab.polls.tables import ballots
+    voters = [r["voter"] for r in store.default().rows(sa.select(ballots.c.voter).where(ballots.c.poll_id == "colours"))]
+    assert sorted(voters) == ["bob", "rita", "vera"]

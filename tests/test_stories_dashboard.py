@@ -1,13 +1,15 @@
-"""The stories dashboard in a real browser: `panel serve dashboards/stories.py`, headless Debian Chromium (Playwright).
+"""The stories dashboard in a real browser behind sign-in (a viewer): `fireside-lab serve`, headless Debian Chromium
+(Playwright).
 The running summary and the suggestion shown are written by the real SmolLM2 model (one scene, a few tokens)."""
 from pathlib import Path
 
 import pytest
 
-from browser import browser_page, panel_server
+from browser import browser_page, fireside_server, login
 
 ROOT = Path(__file__).resolve().parent.parent
 SAMPLES = ROOT / "data" / "samples" / "stories"
+PASSWORD = "a long password"
 
 
 @pytest.fixture(autouse=True)
@@ -17,6 +19,7 @@ def offline(monkeypatch):
 
 def test_dashboard_shows_the_macbeth_summary_and_a_suggestion(data_dir, tmp_path):
     from fireside_lab import stories
+    from fireside_lab.identity import add_user
     stories.import_story(SAMPLES / "macbeth.xml")
     stories.summarize(["macbeth"], scenes=["act1-scene1"], batch_size=12, max_new_tokens=6)
     sid = stories.suggest("macbeth", "scene", max_new_tokens=8, context_entries=2)
@@ -24,8 +27,9 @@ def test_dashboard_shows_the_macbeth_summary_and_a_suggestion(data_dir, tmp_path
     sug = stories.suggestions("macbeth").set_index("id").loc[sid]
     assert sug.status == "complete" and sug.text.strip()
     total = sm.entries_total
-    with panel_server(ROOT / "dashboards" / "stories.py") as base, browser_page() as page:
-        page.goto(f"{base}/stories")
+    add_user("vic", "viewer", PASSWORD, display_name="Vic", actor="test")   # viewers may read every story
+    with fireside_server() as base, browser_page() as page:
+        login(page, base, "vic", PASSWORD, "/stories")
         page.get_by_text("The Tragedy of Macbeth").first.wait_for(timeout=60_000)
         page.get_by_text(f"12/{total} entries summarised").first.wait_for(state="attached", timeout=30_000)
         page.get_by_text(" ".join(sm.running_summary.split())[:40]).first.wait_for(state="attached", timeout=30_000)

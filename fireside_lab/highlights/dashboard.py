@@ -5,6 +5,7 @@
 # %% ../../nbs/highlights/07_dashboard.ipynb #1fe1b95c
 from __future__ import annotations
 
+import html
 from pathlib import Path
 from typing import Optional
 
@@ -15,6 +16,8 @@ from .detection import detect, video_segments, video_signals, videos
 from .evaluation import compare, evaluate
 from .review import label
 from .signals import HighlightError, HighlightSettings, load_settings, unit_scale
+from ..web.sessions import SESSION, acting_user
+from ..web.shell import can, shell
 from ..store import Store, default
 
 TITLE = "Highlights review"  # the name on the workbench's index page
@@ -56,12 +59,14 @@ def _seg_label(i: int, r) -> str:
 class HighlightReview:
     """The review dashboard's state and widgets; `panel()` lays them out. Every button is a method, usable without a
     browser. `store`: the store it reads and writes (default: `store.default()`)."""
-    def __init__(self, *, store: Store | None = None):
+    def __init__(self, *, user=SESSION, store: Store | None = None):
         import panel as pn
         self.store = store or default()
+        self.user = acting_user(store=self.store) if user is SESSION else user
         self.video = pn.widgets.Select(name="Video", options={}, width=360)
         self.segment = pn.widgets.Select(name="Segment", options={}, width=360)
-        self.reviewer = pn.widgets.TextInput(name="Reviewer", placeholder="your name", width=200)
+        who = html.escape(self.user.display_name) if self.user else "nobody (sign in to review)"
+        self.reviewer_pane = pn.pane.HTML(f"<p class='hl-reviewer'>Reviewing as <b>{who}</b></p>", width=360)
         self.start = pn.widgets.FloatInput(name="Start (s)", step=0.04, width=120)
         self.end = pn.widgets.FloatInput(name="End (s)", step=0.04, width=120)
         self.accept_btn = pn.widgets.Button(name="Accept", button_type="success", width=110)
@@ -83,12 +88,12 @@ class HighlightReview:
     # -- data
     def refresh_videos(self):
         "Reload the video list (keeps the current choice when it is still there)."
-        v = videos(store=self.store)
+        v = videos(store=self.store, visible_to=self.user)
         opts = {f"{r.name} — {r.n_segments} segment(s), {r.detector_version}": f"{r.video_id}|{r.detector_version}"
                 for r in v.itertuples()}
         cur = self.video.value
         self.video.options = opts
-        self.detect_btn.visible = not opts
+        self.detect_btn.visible = not opts and can(self.user, "run", "video", store=self.store)
         if opts: self.video.value = cur if cur in opts.values() else next(iter(opts.values()))
         else: self.status.object = ("No analysed videos yet: run `fireside-lab highlights detect PATH…` "
                                     "or the button below.")
@@ -106,6 +111,7 @@ class HighlightReview:
 
     def show_video(self, keep_segment: bool = False):
         "Redraw the segment list, the table and the timeline for the selected video."
+        for b in (self.accept_btn, self.reject_btn, self.adjust_btn): b.visible = self.may_label
         vid, ver = self.ids
         if not vid: return
         segs = self.segments()
@@ -147,27 +153,37 @@ class HighlightReview:
         self.player.object = path if Path(path).exists() else None
 
     # -- actions
+    @property
+    def may_label(self) -> bool:
+        "Whether the signed-in user may label the selected video's segments (`change` on the video)."
+        vid, _ = self.ids
+        return bool(vid) and can(self.user, "change", "video", vid, store=self.store)
+
     def decide(self, decision: str) -> Optional[dict]:
-        "Store the reviewer's decision on the selected segment (adjust: the bounds in the inputs); report in `status`."
+        """Store the signed-in reviewer's decision on the selected segment (adjust: the bounds in the inputs); report
+        in `status`. Refused unless the user may change (label) the video: checked here, on the server."""
         if not self.segment.value:
             self.status.object = "Not saved: select a segment first."
             return None
-        if not (self.reviewer.value or "").strip():
-            self.status.object = "Not saved: enter your name as reviewer before deciding."
+        if not self.may_label:
+            self.status.object = "Not saved: you may not label this video."
             return None
         kw = dict(start_s=self.start.value, end_s=self.end.value) if decision == "adjust" else {}
-        try: lab = label(self.segment.value, decision, self.reviewer.value, store=self.store, **kw)
+        try: lab = label(self.segment.value, decision, self.user.user_id, store=self.store, **kw)
         except (ValueError, HighlightError) as e:
-            self.status.object = f"Not saved: {e}"
+            self.status.object = f"Not saved: {html.escape(str(e))}"
             return None
         verb = {"accept": "Accepted", "reject": "Rejected", "adjust": "Adjusted"}[lab["decision"]]
         self.status.object = (f"Saved: {verb} segment {lab['start_s']:.2f}–{lab['end_s']:.2f} s "
-                              f"(reviewer {lab['reviewer']}).")
+                              f"(reviewer {html.escape(lab['reviewer'])}).")
         self.show_video(keep_segment=True)
         return lab
 
     def detect_samples(self):
-        "Analyse the bundled sample videos (data/samples/videos), then reload."
+        "Analyse the bundled sample videos (data/samples/videos), then reload (for who may `run` detection)."
+        if not can(self.user, "run", "video", store=self.store):
+            self.status.object = "You may not run the detector."
+            return
         root = project_root()
         folder = root / "data" / "samples" / "videos" if root else None
         if not folder or not folder.is_dir():
@@ -181,7 +197,7 @@ class HighlightReview:
     def panel(self):
         "The layout: video list and reviewer on the left, timeline, table, player and decision buttons on the right."
         import panel as pn
-        controls = pn.Column("### Review", self.video, self.reviewer, self.detect_btn, width=380)
+        controls = pn.Column("### Review", self.video, self.reviewer_pane, self.detect_btn, width=380)
         decisions = pn.Column(self.segment, pn.Row(self.start, self.end), pn.Row(self.accept_btn, self.reject_btn),
                               self.adjust_btn, self.status)
         review = pn.Column(self.plot, self.table, pn.Row(self.player, decisions), sizing_mode="stretch_width")
@@ -237,11 +253,15 @@ class EvaluationView:
         return pn.Column(pn.Row(self.run_btn, self.status), "#### This evaluation", self.metrics, self.curve,
                          "#### Latest stored metrics per detector version", self.history, sizing_mode="stretch_width")
 
-def dashboard(*, store: Store | None = None):
-    "Review detected highlights (timeline, clips, accept / reject / adjust) and evaluate the detector against labels."
+def dashboard(*, user=SESSION, store: Store | None = None):
+    """Review detected highlights (timeline, clips, accept / reject / adjust) and evaluate the detector against labels,
+    in the app shell; the reviewer is the signed-in `user` (default: the session's)."""
     import panel as pn
     pn.extension(sizing_mode="fixed")
     st = store or default()
-    tabs = pn.Tabs(("Review", HighlightReview(store=st).panel()), ("Evaluation", EvaluationView(store=st).panel()),
-                   dynamic=False)
-    return pn.Column("# Highlights review", tabs, sizing_mode="stretch_width")
+    user = acting_user(store=st) if user is SESSION else user
+    review = HighlightReview(user=user, store=st)
+    tabs = pn.Tabs(("Review", review.panel()), ("Evaluation", EvaluationView(store=st).panel()), dynamic=False)
+    page = shell("highlights", pn.Column("# Highlights review", tabs, sizing_mode="stretch_width"), user)
+    page.review = review
+    return page

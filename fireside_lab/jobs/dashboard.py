@@ -11,14 +11,18 @@ import re
 from pathlib import Path
 
 import pandas as pd
+import sqlalchemy as sa
 
 from .. import jobs
+from . import tables as jobs_tables
+from ..web.sessions import SESSION, acting_user
+from ..web.shell import can, shell
 
 TITLE = "Jobs"
 
 # %% auto #0
-__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'schedules_frame', 'workers_frame', 'presets_frame',
-           'dead_letter_frame', 'run_detail_html', 'notebook_html', 'dashboard']
+__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'visible_names', 'schedules_frame', 'workers_frame', 'presets_frame',
+           'dead_letter_frame', 'run_detail_html', 'notebook_html', 'may_change_run', 'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -27,9 +31,10 @@ def strip_ansi(text: str | None) -> str:
     "Text without ANSI colour codes (IPython tracebacks carry them)."
     return _ANSI.sub("", text or "")
 
-def runs_frame(status: str | None = None, task: str | None = None, limit: int = 200) -> pd.DataFrame:
-    "Recent runs for the runs table: run_id, task, status, progress (%), message, attempt, created, finished, error."
-    df = jobs.runs(status or None, task or None, limit)
+def runs_frame(status: str | None = None, task: str | None = None, limit: int = 200, user=None) -> pd.DataFrame:
+    """Recent runs for the runs table: run_id, task, status, progress (%), message, attempt, created, finished, error;
+    with `user` (an `identity.User`), only the runs they may view or submitted (filtered in SQL)."""
+    df = jobs.runs(status or None, task or None, limit, visible_to=user)
     return pd.DataFrame({"run_id": df["run_id"], "task": df["task"], "status": df["status"],
                          "progress": (df["progress"].astype(float).fillna(0) * 100).round(0),
                          "message": df["progress_message"].fillna(""), "attempt": df["attempt"],
@@ -37,10 +42,20 @@ def runs_frame(status: str | None = None, task: str | None = None, limit: int = 
                          "finished": df["finished_at"].dt.strftime("%H:%M:%S").fillna(""),
                          "error": df["error"].fillna("").str.slice(0, 120)})
 
-def schedules_frame() -> pd.DataFrame:
-    "Schedules: name, cron, English description, task, enabled, next run."
+def visible_names(table, object_type: str, user) -> set[str] | None:
+    "Names in `table` (presets or schedules) `user` may view, read with the permission filter in SQL; None: no user."
+    if user is None: return None
+    from fireside_lab.identity import visible
+    from fireside_lab.store import default
+    q = sa.select(table.c.name).where(visible(user, "view", object_type, table.c.name))
+    return {r["name"] for r in default().rows(q)}
+
+def schedules_frame(user=None) -> pd.DataFrame:
+    "Schedules (those `user` may view, when given): name, cron, English description, task, enabled, next run."
     columns = ["name", "cron", "description", "task", "enabled", "next_run"]
-    rows = [dict({c: s[c] for c in columns[:-1]}, next_run=str(s["next_run"] or "")) for s in jobs.schedules()]
+    names = visible_names(jobs_tables.schedules, "schedule", user)
+    rows = [dict({c: s[c] for c in columns[:-1]}, next_run=str(s["next_run"] or "")) for s in jobs.schedules()
+            if names is None or s["name"] in names]
     return pd.DataFrame(rows, columns=columns)
 
 def workers_frame() -> pd.DataFrame:
@@ -50,9 +65,11 @@ def workers_frame() -> pd.DataFrame:
                          "status": df["status"], "last_heartbeat": df["heartbeat_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
                          "age_s": df["age_s"].round(1), "note": df["note"].fillna("")})
 
-def presets_frame() -> pd.DataFrame:
-    "Presets: name, task, arguments and run options (as JSON text), last change."
+def presets_frame(user=None) -> pd.DataFrame:
+    "Presets (those `user` may view, when given): name, task, arguments and run options (as JSON text), last change."
     df = jobs.presets()
+    names = visible_names(jobs_tables.presets, "preset", user)
+    if names is not None: df = df[df["name"].isin(names)].reset_index(drop=True)
     for c in ("params", "options"): df[c] = [json.dumps(v, default=str) for v in df[c]]
     return df
 
@@ -100,33 +117,59 @@ def notebook_html(run_id: str) -> str:
             f"srcdoc=\"{html.escape(style + body, quote=True)}\"></iframe>")
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #78687f2c
-def _runs_tab(pn, msg):
-    "The runs tab: filters, the table, the selected run's detail with Retry and Cancel; its (tab, refresh, show)."
+def may_change_run(user, run_id: str) -> bool:
+    "Whether `user` may cancel or retry the run: `change` on it, or they submitted it."
+    if not run_id: return False
+    try: r = jobs.get_run(run_id)
+    except jobs.JobsError: return False
+    return (user is not None and r.get("submitted_by") == user.user_id) or can(user, "change", "run", run_id)
+
+def _say(msg, text: str, *code: str):
+    "Put `text` in the message pane, each `code` value escaped and shown as code."
+    msg.object = text.format(*(f"<code>{html.escape(str(c))}</code>" for c in code))
+
+def _runs_tab(pn, msg, user):
+    """The runs tab: filters, the table, the selected run's detail with Retry and Cancel (shown to who may use them,
+    and checked again when clicked); its (tab, refresh, show, run id input)."""
     status = pn.widgets.Select(name="status", options=[""] + list(jobs.STATUSES), value="", width=140)
     task = pn.widgets.TextInput(name="task", placeholder="task name", width=220)
     bar = {"progress": {"type": "progress", "max": 100, "legend": True}}
-    table = pn.widgets.Tabulator(runs_frame(), disabled=True, selectable=1, show_index=False, pagination="remote",
-                                 page_size=15, formatters=bar, sizing_mode="stretch_width", name="runs")
+    table = pn.widgets.Tabulator(runs_frame(user=user), disabled=True, selectable=1, show_index=False,
+                                 pagination="remote", page_size=15, formatters=bar, sizing_mode="stretch_width",
+                                 name="runs")
     run_id = pn.widgets.TextInput(name="run", placeholder="run id", width=260)
     detail = pn.pane.HTML("<p><i>select a run</i></p>", sizing_mode="stretch_width")
     notebook = pn.pane.HTML("", sizing_mode="stretch_width")
-    retry_button = pn.widgets.Button(name="Retry", button_type="primary", width=90)
-    cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", width=90)
+    retry_button = pn.widgets.Button(name="Retry", button_type="primary", width=90, visible=False)
+    cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", width=90, visible=False)
+
+    def may_view(rid):
+        try: r = jobs.get_run(rid)
+        except jobs.JobsError: return True                     # the detail then says "unknown run"
+        return (user is not None and r.get("submitted_by") == user.user_id) or can(user, "view", "run", rid)
 
     def show(rid):
+        retry_button.visible = cancel_button.visible = may_change_run(user, rid)
         if not rid: return
+        if not may_view(rid):
+            detail.object, notebook.object = "<p><b>You may not see this run.</b></p>", ""
+            return
         try: detail.object, notebook.object = run_detail_html(rid), notebook_html(rid)
         except jobs.JobsError as e: detail.object, notebook.object = f"<p><b>{html.escape(str(e))}</b></p>", ""
 
     def refresh(*_):
-        table.value = runs_frame(status.value, task.value.strip())
-        if run_id.value:
+        table.value = runs_frame(status.value, task.value.strip(), user=user)
+        if run_id.value and may_view(run_id.value):
             try: detail.object = run_detail_html(run_id.value)
             except jobs.JobsError: pass
 
     def act(verb):
-        try: msg.object = verb()
-        except jobs.JobsError as e: msg.object = f"**{e}**"
+        rid = run_id.value.strip()
+        if not may_change_run(user, rid):                      # checked again: a hidden button can be forged
+            _say(msg, "**Not allowed**: you may not cancel or retry run {}", rid)
+        else:
+            try: verb(rid)
+            except jobs.JobsError as e: _say(msg, "**{}**", e)
         refresh()
 
     def on_select(event):
@@ -135,67 +178,89 @@ def _runs_tab(pn, msg):
     run_id.param.watch(lambda e: show(e.new.strip()), "value")
     status.param.watch(refresh, "value")
     task.param.watch(refresh, "value")
-    retry_button.on_click(lambda _: act(lambda: f"retried as `{jobs.retry(run_id.value)}`"))
-    cancel_button.on_click(lambda _: act(lambda: f"`{run_id.value}` {jobs.cancel(run_id.value)['status']}"))
+    who = user.user_id if user is not None else None
+    retry_button.on_click(lambda _: act(lambda rid: _say(msg, "retried as {}", jobs.retry(rid, submitted_by=who))))
+    cancel_button.on_click(lambda _: act(lambda rid: _say(msg, "{} " + html.escape(jobs.cancel(rid)["status"]),
+                                                          rid)))
     tab = pn.Column(pn.Row(status, task), table, pn.Row(run_id, retry_button, cancel_button), msg, detail, notebook,
                     name="Runs", sizing_mode="stretch_width")
+    tab.retry_button, tab.cancel_button, tab.act, tab.detail = retry_button, cancel_button, act, detail
     return tab, refresh, show, run_id
 
-def _presets_tab(pn, msg, run_id, refresh):
-    "The presets tab: the presets, and one chosen to run now."
-    chosen = pn.widgets.Select(name="preset", options=jobs.presets()["name"].tolist(), width=240)
+def _presets_tab(pn, msg, run_id, refresh, user):
+    "The presets tab: the presets `user` may view, and one chosen to run now (for who may run it)."
+    frame = presets_frame(user)
+    chosen = pn.widgets.Select(name="preset", options=frame["name"].tolist(), width=240)
     run_now = pn.widgets.Button(name="Run now", button_type="primary", width=100)
-    def do_run_now(_):
-        if not chosen.value:
-            msg.object = "**no preset chosen**"
+    def allowed_now(name): return bool(name) and can(user, "run", "preset", name)
+    run_now.visible = allowed_now(chosen.value)
+    chosen.param.watch(lambda e: setattr(run_now, "visible", allowed_now(e.new)), "value")
+    def do_run_now(_=None):
+        if not allowed_now(chosen.value):
+            _say(msg, "**Not allowed**: you may not run preset {}", chosen.value or "")
             return
         try:
-            rid = jobs.run_preset(chosen.value)
-            msg.object, run_id.value = f"preset `{chosen.value}` started run `{rid}`", rid
-        except jobs.JobsError as e: msg.object = f"**{e}**"
+            rid = jobs.run_preset(chosen.value, submitted_by=user.user_id)
+            _say(msg, "preset {} started run {}", chosen.value, rid)
+            run_id.value = rid
+        except jobs.JobsError as e: _say(msg, "**{}**", e)
         refresh()
     run_now.on_click(do_run_now)
-    table = pn.widgets.Tabulator(presets_frame(), disabled=True, show_index=False)
-    return pn.Column(pn.Row(chosen, run_now), table, name="Presets")
+    table = pn.widgets.Tabulator(frame, disabled=True, show_index=False)
+    tab = pn.Column(pn.Row(chosen, run_now), table, name="Presets")
+    tab.chosen, tab.run_now, tab.do_run_now = chosen, run_now, do_run_now
+    return tab
 
-def _schedules_table(pn, msg, refresh):
-    "The schedules table: the English description and an enable/disable switch."
+def _schedules_table(pn, msg, refresh, user):
+    "The schedules table: the English description and an enable/disable switch (for who may change the schedule)."
     fixed = {c: None for c in ("name", "cron", "description", "task", "next_run")}
-    table = pn.widgets.Tabulator(schedules_frame(), show_index=False, sizing_mode="stretch_width", name="schedules",
+    editable = can(user, "change", "schedule")
+    table = pn.widgets.Tabulator(schedules_frame(user), show_index=False, sizing_mode="stretch_width",
+                                 name="schedules", disabled=not editable,
                                  editors={"enabled": {"type": "tickCross"}, **fixed},
                                  formatters={"enabled": {"type": "tickCross"}})
     def on_edit(event):
         if event.column != "enabled": return
         name = table.value.iloc[event.row]["name"]
-        jobs.set_enabled(name, bool(event.value))
-        msg.object = f"schedule `{name}` {'enabled' if event.value else 'disabled'}"
+        if not can(user, "change", "schedule", name):
+            _say(msg, "**Not allowed**: you may not switch schedule {}", name)
+        else:
+            jobs.set_enabled(name, bool(event.value))
+            _say(msg, "schedule {} " + ("enabled" if event.value else "disabled"), name)
         refresh()
     table.on_edit(on_edit)
+    table.edit = on_edit
     return table
 
-def dashboard(refresh_ms: int = 2000):  # how often a served page refreshes, milliseconds
-    "The jobs dashboard as a Panel object (runs, run detail, presets, schedules, workers, dead letter)."
+def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, milliseconds
+              *, user=SESSION):        # who looks (default: the session's signed-in user)
+    """The jobs dashboard in the app shell (runs, run detail, presets, schedules, workers, dead letter), showing what
+    `user` may see and the controls they may use."""
     import panel as pn
     pn.extension("tabulator", notifications=True)
+    user = acting_user() if user is SESSION else user
     msg = pn.pane.Markdown("")
-    runs_tab, refresh_runs, show, run_id = _runs_tab(pn, msg)
+    runs_tab, refresh_runs, show, run_id = _runs_tab(pn, msg, user)
     workers_t = pn.widgets.Tabulator(workers_frame(), disabled=True, show_index=False, sizing_mode="stretch_width",
                                      name="workers")
     dead_t = pn.widgets.Tabulator(dead_letter_frame(), disabled=True, show_index=False, sizing_mode="stretch_width",
                                   name="dead letter")
     def refresh(*_):
         refresh_runs()
-        schedules_t.value, workers_t.value, dead_t.value = schedules_frame(), workers_frame(), dead_letter_frame()
-    schedules_t = _schedules_table(pn, msg, refresh)
+        schedules_t.value, workers_t.value, dead_t.value = schedules_frame(user), workers_frame(), dead_letter_frame()
+    schedules_t = _schedules_table(pn, msg, refresh, user)
+    presets_tab = _presets_tab(pn, msg, run_id, refresh, user)
     note = pn.pane.Markdown("Cron times are UTC. Tick *enabled* to switch a schedule on or off.")
-    tabs = pn.Tabs(runs_tab, _presets_tab(pn, msg, run_id, refresh), pn.Column(note, schedules_t, name="Schedules"),
+    tabs = pn.Tabs(runs_tab, presets_tab, pn.Column(note, schedules_t, name="Schedules"),
                    pn.Column(workers_t, name="Workers"), pn.Column(dead_t, name="Dead letter"), dynamic=False)
-    page = pn.Column(pn.pane.Markdown("# fireside-lab jobs"), tabs, sizing_mode="stretch_width")
+    inner = pn.Column(pn.pane.Markdown("# fireside-lab jobs"), tabs, sizing_mode="stretch_width")
+    page = shell("jobs", inner, user)
 
     def on_load():
         q = pn.state.location.query_params if pn.state.location else {}
-        if q.get("run"): run_id.value = q["run"]
+        if q.get("run"): run_id.value = str(q["run"])
         pn.state.add_periodic_callback(refresh, period=refresh_ms)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None: pn.state.onload(on_load)
-    page._refresh, page._show = refresh, show          # handles for notebook use and tests
+    page._refresh, page._show, page.runs_tab, page.presets_tab = refresh, show, runs_tab, presets_tab
+    page.schedules_table, page.message, page.run_id = schedules_t, msg, run_id
     return page

@@ -14,6 +14,8 @@ from .ohlcv import candle_counts, candles
 from .tables import TIMEFRAMES
 from .tracked import tracked_markets
 from ..store import Store, default
+from ..web.sessions import SESSION, acting_user
+from ..web.shell import can, shell
 
 TITLE = "Markets"  # the name on the workbench's index page
 
@@ -57,9 +59,10 @@ def _freshness_text(f: dict) -> str:
 
 class MarketsDashboard:
     "The markets dashboard's widgets and views; change `market`/`timeframe`/`window`/`fill_gaps` values to redraw."
-    def __init__(self, *, store: Store | None = None):
+    def __init__(self, *, user=SESSION, store: Store | None = None):
         import panel as pn
         self.store = store or default()
+        self.user = acting_user(store=self.store) if user is SESSION else user
         self.market = pn.widgets.Select(name="Market", options={}, width=260)
         self.timeframe = pn.widgets.Select(name="Resolution", options=list(TIMEFRAMES), value="5m", width=120)
         self.window = pn.widgets.IntInput(name="Latest candles", value=300, start=10, end=20000, step=50, width=130)
@@ -80,7 +83,8 @@ class MarketsDashboard:
 
     def refresh(self):
         "Re-read the list of markets (keeping the pick when it still exists) and redraw."
-        opts = market_options(store=self.store)
+        opts = {k: v for k, v in market_options(store=self.store).items()   # a market's id is `exchange:SYMBOL`
+                if can(self.user, "view", "market", v.replace("|", ":", 1), store=self.store)}
         keep = self.market.value if self.market.value in opts.values() else next(iter(opts.values()), None)
         self.market.options = opts
         if self.market.value != keep: self.market.value = keep   # the watcher redraws
@@ -122,6 +126,8 @@ class MarketsDashboard:
         return pn.Column(f"# {TITLE}", controls, self.header, self.chart,
                          pn.Row(metrics, pn.Column(self.fresh, width=420)), sizing_mode="stretch_width")
 
-def dashboard(*, store: Store | None = None):
-    "The markets dashboard as a Panel object (serve it with `.servable()`)."
-    return MarketsDashboard(store=store).panel()
+def dashboard(*, user=SESSION, store: Store | None = None):
+    """The markets dashboard in the app shell, with the markets `user` may view (default: the session's signed-in
+    user); serve it with `.servable()`."""
+    d = MarketsDashboard(user=user, store=store)
+    return shell("markets", d.panel(), d.user)

@@ -141,21 +141,9 @@ def vote(poll_id: str,          # the poll
     poll; `DuplicateBallot` for a second ballot when changing is not allowed. Nothing is written when it raises."""
     st = store or default()
     poll = _definition(st, check_poll_id(poll_id))
-    voter = check_voter(voter)
-    now = as_utc(now) or utcnow()
-    _check_open(poll, [voter], now)
-    ballot = dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)], rng)[0],
-                  cast_at=now)
-    del choices                                   # nothing below sees the true answer
-    replaced = False
-    try: n = st.transaction(_insert_ballot, ballot)
-    except ConstraintError:
-        if not poll.allow_change:
-            raise DuplicateBallot(f"voter: {voter!r} has already voted in poll {poll.poll_id!r}") from None
-        n, replaced = st.transaction(_replace_ballot, ballot), True
-    if n != 1: raise PollError(f"poll: {poll.poll_id!r} is closed")
-    log.debug("ballot cast: poll=%s voter=%s replaced=%s", poll.poll_id, voter, replaced)
-    return dict(poll_id=poll.poll_id, voter=voter, cast_at=now, replaced=replaced)
+    receipt = st.transaction(lambda conn: cast_in(conn, poll, voter, choices, rng=rng, now=now))
+    log.debug("ballot cast: poll=%s voter=%s replaced=%s", poll.poll_id, receipt["voter"], receipt["replaced"])
+    return receipt
 
 # %% ../../nbs/polls/04_ballots.ipynb #962922ad
 def insert_ballots(conn: sa.Connection,

@@ -15,11 +15,15 @@ import pandas as pd
 import panel as pn
 
 from ..store import Store, default
+from ..identity import User
 from . import (Poll, PollError, PollReport, close_poll, create_poll, get_poll, list_polls, report,
                                 vote)
+from ..web.sessions import SESSION, acting_user, guest_id
+from ..web.shell import can, shell
 
 # %% auto #0
-__all__ = ['polls_table_html', 'report_chart', 'report_html', 'report_view', 'vote_view', 'create_view', 'dashboard']
+__all__ = ['polls_table_html', 'report_chart', 'report_html', 'report_view', 'may_vote', 'vote_view', 'create_view',
+           'dashboard']
 
 # %% ../../nbs/polls/08_dashboard.ipynb #77a5463d
 _CSS = ("<style>table{border-collapse:collapse;font-size:14px} th,td{padding:3px 12px;border-bottom:1px solid #e5e5e5;"
@@ -104,26 +108,41 @@ def _privacy_note(poll: Poll) -> str:
             f"{poll.privacy_p:.3g} and otherwise replaced at random (randomized response, ε = {poll.epsilon:.3g}). "
             "Nobody, the database included, sees what you chose.")
 
+def may_vote(poll: Poll, user: User | None, guest: str | None = None, store: Store | None = None) -> bool:
+    "Whether the signed-in `user` (or, for a public poll, the `guest`) may cast a ballot in `poll`."
+    if poll.public and (user is not None or guest is not None): return True
+    return can(user, "run", "poll", poll.poll_id, store=store)
+
 def vote_view(poll_id: str,
               on_vote: Optional[Callable[[], None]] = None,  # called after a ballot is stored (e.g. refresh the report)
               *,
+              user=SESSION,                # the voter: an `identity.User` (default: the session's signed-in user)
+              guest: str | None = None,    # a public poll's guest voter id (default: the session's)
               store: Store | None = None,  # the store (None = `store.default()`)
              ) -> pn.Column:
-    "The ballot form of one poll: voter id, options, a Vote button and a message line."
+    """The ballot form of one poll for the signed-in user (or a public poll's guest): options, a Vote button, a
+    message line. The voter is never typed: it is who is signed in. Without the right to vote the form says so, and
+    `cast` refuses too."""
     st = store or default()
+    user = acting_user(store=st) if user is SESSION else user
+    guest = guest_id() if guest is None and user is None else guest
     poll = get_poll(poll_id, store=st)
-    voter = pn.widgets.TextInput(name="voter", placeholder="your name or voter id", width=320)
+    voter = user.user_id if user is not None else guest
+    shown = html.escape(user.display_name if user is not None else "guest") if voter else ""
     if poll.kind == "single": choice = pn.widgets.RadioBoxGroup(name="choice", options=list(poll.options), inline=False)
     else: choice = pn.widgets.CheckBoxGroup(name="choices", options=list(poll.options), inline=False)
     button = pn.widgets.Button(name="Vote", button_type="primary", width=120)
     msg = pn.pane.Alert("", alert_type="light", visible=False, sizing_mode="stretch_width")
     def cast(_=None):
+        if not voter or not may_vote(poll, user, guest, st):       # the server-side check: a forged click ends here
+            msg.object, msg.alert_type, msg.visible = "You may not vote in this poll.", "danger", True
+            return
         if poll.kind == "single" and choice.value is None:
             msg.object, msg.alert_type, msg.visible = "Choose an option first.", "warning", True
             return
         try:
-            receipt = vote(poll_id, (voter.value_input or voter.value or "").strip(), choice.value, store=st)
-            msg.object, msg.alert_type = f"Ballot of {html.escape(receipt['voter'])} counted.", "success"
+            vote(poll_id, voter, choice.value, store=st)
+            msg.object, msg.alert_type = f"Ballot of {shown} counted.", "success"
             if on_vote: on_vote()
         except PollError as e:
             msg.object, msg.alert_type = html.escape(str(e)), "danger"
@@ -131,11 +150,16 @@ def vote_view(poll_id: str,
     button.on_click(cast)
     kind = "choose one" if poll.kind == "single" else "choose any"
     status = poll.status()
-    if status == "open": form = [voter, pn.pane.Markdown(f"*{kind}*"), choice, button]
-    else: form = [pn.pane.Markdown(f"This poll is **{status}**.")]
-    col = pn.Column(pn.pane.Markdown(f"## {html.escape(poll.question)}"), pn.pane.Markdown(_privacy_note(poll)), *form,
-                    msg, width=420)
-    col.cast, col.voter, col.choice, col.message = cast, voter, choice, msg
+    if status != "open": form = [pn.pane.Markdown(f"This poll is **{status}**.")]
+    elif not voter: form = [pn.pane.HTML(f"<p><a href='/login?next=/polls%3Fpoll%3D{html.escape(poll.poll_id)}'>Sign in"
+                                         "</a> to vote.</p>")]
+    elif not may_vote(poll, user, guest, st):
+        form = [pn.pane.HTML("<p class='poll-refused'>You may not vote in this poll.</p>")]
+    else: form = [pn.pane.HTML(f"<p class='poll-voter'>Voting as <b>{shown}</b></p>"), pn.pane.Markdown(f"*{kind}*"),
+                  choice, button]
+    col = pn.Column(pn.pane.HTML(f"<h2 class='poll-question'>{html.escape(poll.question)}</h2>"),
+                    pn.pane.Markdown(_privacy_note(poll)), *form, msg, width=420)
+    col.cast, col.voter, col.choice, col.message, col.button = cast, voter, choice, msg, button
     return col
 
 # %% ../../nbs/polls/08_dashboard.ipynb #617a390a
@@ -145,10 +169,13 @@ def _typed(w) -> str:
 
 def create_view(on_created: Optional[Callable[[Poll], None]] = None,  # called with the new poll
                 *,
+                user=SESSION,                # the creator (default: the session's signed-in user)
                 store: Store | None = None,  # the store (None = `store.default()`)
                ) -> pn.Column:
-    "The create-a-poll form; on success the message links to the new poll's page."
+    """The create-a-poll form; on success the message links to the new poll's page. The creator is the signed-in user,
+    who needs `change` on polls (`create` checks it again on the server)."""
     st = store or default()
+    user = acting_user(store=st) if user is SESSION else user
     question = pn.widgets.TextInput(name="question", placeholder="Question", width=420)
     options = pn.widgets.TextAreaInput(name="options", placeholder="One option per line", height=120, width=420)
     poll_id = pn.widgets.TextInput(name="poll id", placeholder="poll id (optional; letters, digits, - and _)",
@@ -158,77 +185,108 @@ def create_view(on_created: Optional[Callable[[Poll], None]] = None,  # called w
                                 width=200)
     level = pn.widgets.FloatInput(name="p or ε", value=0.5, step=0.05, width=200)
     voters = pn.widgets.TextInput(name="allowed voters",
-                                  placeholder="allowed voters, comma separated (optional: anyone)", width=420)
+                                  placeholder="allowed voters: user ids, comma separated (optional)", width=420)
     change = pn.widgets.Checkbox(name="voters may change their vote")
+    public = pn.widgets.Checkbox(name="public: anyone with the link may vote, without an account")
     button = pn.widgets.Button(name="Create poll", button_type="primary", width=140)
     msg = pn.pane.Alert("", alert_type="light", visible=False, width=420)
     def create(_=None):
+        if not can(user, "change", "poll", store=st):
+            msg.object, msg.alert_type, msg.visible = "You may not create polls.", "danger", True
+            return
         opts = [o.strip() for o in _typed(options).splitlines() if o.strip()]
         allowed = [v.strip() for v in _typed(voters).split(",") if v.strip()] or None
         privacy_kw = {"keep probability p": {"privacy_p": level.value},
                       "epsilon ε": {"epsilon": level.value}}.get(privacy.value, {})
         try:
             poll = create_poll(_typed(question), opts, poll_id=_typed(poll_id).strip() or None, kind=kind.value,
-                               voters=allowed, allow_change=change.value, store=st, **privacy_kw)
+                               voters=allowed, allow_change=change.value, public=public.value, creator=user.user_id,
+                               store=st, **privacy_kw)
         except PollError as e:
             msg.object, msg.alert_type, msg.visible = html.escape(str(e)), "danger", True
             return
         priv = f" — private, p = {poll.privacy_p:.4g}, ε = {poll.epsilon:.4g}" if poll.private else ""
+        link = f"/vote/{poll.poll_id}" if poll.public else f"?poll={poll.poll_id}"
         msg.object = (f"Created poll <a href='?poll={poll.poll_id}'>{poll.poll_id}</a>{priv}: "
-                      f"share <code>?poll={poll.poll_id}</code>")
+                      f"share <code>{link}</code>")
         msg.alert_type, msg.visible = "success", True
         if on_created: on_created(poll)
     button.on_click(create)
     col = pn.Column(pn.pane.Markdown("### New poll"), question, options, poll_id, kind, pn.Row(privacy, level), voters,
-                    change, button, msg, width=460)
+                    change, public, button, msg, width=460)
     col.create, col.question, col.options, col.poll_id = create, question, options, poll_id
-    col.privacy, col.level, col.message = privacy, level, msg
+    col.privacy, col.level, col.message, col.public = privacy, level, msg, public
     return col
 
 # %% ../../nbs/polls/08_dashboard.ipynb #42a59c52
-def _poll_page(header, poll_id: str, st: Store) -> pn.Column:
-    "One poll's page: its ballot form, its live report and a Close button (or the refusal of an unknown poll)."
+def _poll_page(poll_id: str, st: Store, user: User | None, guest: str | None) -> pn.Column:
+    """One poll's page: its ballot form, its live report and (for who may change the poll) a Close button; or the
+    refusal of an unknown poll or of a user who may not see it."""
     try: poll = get_poll(poll_id, store=st)
     except PollError as e:
-        return pn.Column(header, pn.pane.Alert(html.escape(str(e)), alert_type="danger"),
+        return pn.Column(pn.pane.Alert(html.escape(str(e)), alert_type="danger"),
                          pn.pane.HTML("<a href='?'>all polls</a>"), sizing_mode="stretch_width")
-    live = report_view(poll_id, store=st)
-    ballot = vote_view(poll_id, on_vote=lambda: live.refresh(force=True), store=st)
-    close = pn.widgets.Button(name="Close poll", button_type="default", width=120, disabled=poll.status() == "closed")
+    sees = poll.public or can(user, "view", "poll", poll.poll_id, store=st)
+    if not (sees or can(user, "run", "poll", poll.poll_id, store=st)):        # its voters see the ballot form
+        return pn.Column(pn.pane.Alert("You may not see this poll.", alert_type="danger"),
+                         pn.pane.HTML("<a href='?'>all polls</a>"), sizing_mode="stretch_width")
+    if sees: live = report_view(poll_id, store=st)
+    else:                                   # a voter without `view`: the ballot form, not the results
+        live = pn.Column(pn.pane.HTML("<p class='poll-results-hidden'>The results are shown to who may view the "
+                                      "poll.</p>"))
+        live.refresh = lambda force=False: None
+    ballot = vote_view(poll_id, on_vote=lambda: live.refresh(force=True), user=user, guest=guest, store=st)
+    may_close = can(user, "change", "poll", poll.poll_id, store=st)
+    close = pn.widgets.Button(name="Close poll", button_type="default", width=120, disabled=poll.status() == "closed",
+                              visible=may_close)
+    note = pn.pane.Alert("", alert_type="danger", visible=False)
     def do_close(_):
+        if not can(user, "change", "poll", poll.poll_id, store=st):      # checked again: the button may be forged
+            note.object, note.visible = "You may not close this poll.", True
+            return
         close_poll(poll_id, store=st)
         close.disabled = True
         live.refresh(force=True)
     close.on_click(do_close)
-    page = pn.Column(header, pn.Row(pn.pane.HTML("<a href='?'>← all polls</a>"), close),
+    page = pn.Column(pn.Row(pn.pane.HTML("<a href='?'>← all polls</a>"), close), note,
                      pn.Row(ballot, live, sizing_mode="stretch_width"), sizing_mode="stretch_width")
-    page.close, page.refresh = do_close, lambda: live.refresh()
+    page.close, page.refresh, page.close_button, page.ballot, page.report = do_close, lambda: live.refresh(), close, \
+        ballot, live
     return page
 
-def _list_page(header, st: Store) -> pn.Column:
-    "The list of polls beside the create form; the list refreshes after a poll is created."
-    listing = pn.pane.HTML(polls_table_html(list_polls(store=st)), sizing_mode="stretch_width")
-    def refresh(_=None): listing.object = polls_table_html(list_polls(store=st))
-    create = create_view(on_created=refresh, store=st)
-    page = pn.Column(header, pn.Row(create, pn.Column(pn.pane.Markdown("### Polls"), listing,
-                                                      sizing_mode="stretch_width"), sizing_mode="stretch_width"),
-                     sizing_mode="stretch_width")
-    page.refresh = refresh
+def _list_page(st: Store, user: User | None) -> pn.Column:
+    """The polls `user` may see (filtered in SQL) beside the create form (for who may create polls); the list
+    refreshes after a poll is created."""
+    if user is None:
+        return pn.Column(pn.pane.HTML("<p><a href='/login?next=/polls'>Sign in</a> to see the polls.</p>"))
+    def table(): return polls_table_html(list_polls(visible_to=user, limit=500, store=st))
+    listing = pn.pane.HTML(table(), sizing_mode="stretch_width")
+    def refresh(_=None): listing.object = table()
+    parts = [pn.Column(pn.pane.Markdown("### Polls"), listing, sizing_mode="stretch_width")]
+    if can(user, "change", "poll", store=st): parts.insert(0, create_view(on_created=refresh, user=user, store=st))
+    page = pn.Column(pn.Row(*parts, sizing_mode="stretch_width"), sizing_mode="stretch_width")
+    page.refresh, page.listing = refresh, listing
     return page
 
 def dashboard(poll_id: str | None = None,  # show this poll's page; None = the `?poll=` query parameter, else the list
               refresh_ms: int = 2000,      # period of the live refresh while served, milliseconds
               *,
+              user=SESSION,                # who looks (default: the session's signed-in user or guest)
               store: Store | None = None,  # the store (None = `store.default()`, shared by every browser session)
              ) -> pn.Column:
-    "The polls dashboard as one Panel object; a poll page when a poll id is given (or in the URL), else the list."
+    """The polls dashboard in the app shell: a poll's page when a poll id is given (or in the URL), else the list.
+    The page's `.inner` is the page without the shell."""
     pn.extension()
     st = store or default()
+    user = acting_user(store=st) if user is SESSION else user
+    guest = guest_id() if user is None else None
     served = pn.state.curdoc is not None and pn.state.curdoc.session_context is not None
     if poll_id is None and pn.state.session_args:
         poll_id = (pn.state.session_args.get("poll") or [b""])[0].decode() or None
-    header = pn.pane.Markdown("# fireside-lab polls", sizing_mode="stretch_width")
-    page = _poll_page(header, poll_id, st) if poll_id is not None else _list_page(header, st)
+    page = _poll_page(poll_id, st, user, guest) if poll_id is not None else _list_page(st, user)
     if served and hasattr(page, "refresh"):
         pn.state.onload(lambda: pn.state.add_periodic_callback(page.refresh, period=refresh_ms))
-    return page
+    out = shell("polls", pn.Column(pn.pane.Markdown("# fireside-lab polls"), page, sizing_mode="stretch_width"),
+                user)
+    out.inner = page
+    return out

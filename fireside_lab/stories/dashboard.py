@@ -9,7 +9,13 @@ import html
 
 import pandas as pd
 
+import sqlalchemy as sa
+
+from ..identity import visible
 from ..store import Store, default
+from .tables import stories as stories_table
+from ..web.sessions import SESSION, acting_user
+from ..web.shell import shell
 from .suggester import suggestions
 from .summarizer import summaries
 
@@ -46,9 +52,11 @@ class StoriesView:
     def __init__(self,
                  store:Store|None=None,   # the store; None = `store.default()`
                  period_ms:int=2000,      # re-read every this many milliseconds when served; 0 = never
+                 *, user=SESSION,         # who reads (default: the session's signed-in user)
                 ):
         import panel as pn
         self.store = store or default()
+        self.user = acting_user(store=self.store) if user is SESSION else user
         self.period_ms = period_ms
         self.story = pn.widgets.Select(name="Suggestions of story", options={}, width=360)
         self.cards = pn.Column(sizing_mode="stretch_width")
@@ -61,7 +69,9 @@ class StoriesView:
     def refresh(self):
         "Re-read the stories and the selected story's suggestions."
         import panel as pn
-        self.rows = summaries(store=self.store).to_dict("records")
+        readable = {r["story_id"] for r in self.store.rows(           # the permission filter is SQL's
+            sa.select(stories_table.c.story_id).where(visible(self.user, "view", "story", stories_table.c.story_id)))}
+        self.rows = [r for r in summaries(store=self.store).to_dict("records") if r["story_id"] in readable]
         self.cards.objects = [pn.pane.HTML(story_card(r), sizing_mode="stretch_width") for r in self.rows] or \
                              [pn.pane.Markdown("_No stories yet: `fireside-lab stories import PATH…`_")]
         options = {f"{r['title']} ({r['story_id']})": r["story_id"] for r in self.rows}
@@ -85,6 +95,8 @@ class StoriesView:
         return view
 
 def dashboard(store:Store|None=None,   # the store; None = `store.default()`
+              *, user=SESSION,         # who reads (default: the session's signed-in user)
              ) -> "pn.viewable.Viewable":
-    "The stories dashboard as a Panel object (serve it with `.servable()`)."
-    return StoriesView(store).panel()
+    "The stories dashboard in the app shell, showing the stories `user` may read (serve it with `.servable()`)."
+    v = StoriesView(store, user=user)
+    return shell("stories", v.panel(), v.user)
