@@ -1,5 +1,5 @@
 """The permission matrix: global permission (view / change / delete / none) x object grant (view / change / none), for
-polls, runs and highlight labels, each cell asserted three ways — the dashboard's callback, the HTTP API on a real
+polls, runs, presets and highlight labels, each cell asserted three ways — the dashboard's callback, the HTTP API on a real
 server, and list filtering (SQL) — against one expectation: an action is allowed by a global or an object grant of
 that very action (actions do not imply each other, as in django-guardian).
 
@@ -136,3 +136,31 @@ def test_highlight_labels(server, video, g, o):  # noqa: F811
         review.segment.value = segments[1]
         review.decide("reject")
         assert _reviewer_of(segments[1]) == (user.user_id if want["change"] else before)
+
+
+@pytest.mark.parametrize("g,o", CELLS, ids=[f"global-{g or 'none'}-object-{o or 'none'}" for g, o in CELLS])
+def test_presets(server, g, o):  # noqa: F811
+    """A preset is listed where its `view` is granted (API, dashboard, SQL filter), and run now only with `run`, which
+    no cell grants: view, change and delete each give no right to run it."""
+    import jobs_tasks  # noqa: F401  (registers test.add in this process)
+    from fireside_lab import identity, jobs
+    from fireside_lab.jobs.dashboard import dashboard, presets_frame
+    name = f"matrix-{next(_N)}"
+    jobs.preset_save(name, "test.add", {"a": 1})
+    user, tok = _account("preset", g, o, "preset", name)
+    want = _expect(g, o)
+    assert identity.allowed(user, "delete", "preset", name) is want["delete"]
+    assert identity.allowed(user, "change", "preset", name) is want["change"]
+    assert (name in set(presets_frame(user)["name"])) is want["view"]
+    assert (name in {p["name"] for p in api(server, "GET", "/presets", tok).json()}) is want["view"]
+    n = len(jobs.runs(limit=10_000))
+    assert api(server, "POST", f"/presets/{name}/run", tok).status_code == 403
+    tab = dashboard(user=user).presets_tab
+    tab.chosen.options = [name]
+    tab.chosen.value = name
+    assert not tab.run_now.visible
+    tab.do_run_now()                              # the callback, as a forged click would reach it
+    assert len(jobs.runs(limit=10_000)) == n
+    identity.grant(f"user:{user.user_id}", "run", "preset", name, actor=ACTOR)
+    assert api(server, "POST", f"/presets/{name}/run", tok).status_code == 201
+    assert jobs.runs(limit=1)["submitted_by"].iloc[0] == user.user_id

@@ -35,10 +35,20 @@ def test_polls_on_postgres(tmp_path):
         polls.vote("once", "ann", "a", store=st)
         with pytest.raises(polls.DuplicateBallot):
             polls.vote("once", "ann", "b", store=st)
+        # group commit (the API's): ballots in one transaction, a refused one alone rolled back (a savepoint here)
+        from fireside_lab.polls.ballots import cast_in, definition
+        out = []
+        def batch(conn):
+            out.clear()
+            for voter in ("gc1", "ann", "gc2"):
+                try: out.append(cast_in(conn, definition("once", store=st), voter, "a")["voter"])
+                except polls.PollError as e: out.append(type(e).__name__)
+        st.transaction(batch)
+        assert out == ["gc1", "DuplicateBallot", "gc2"]              # two ballots more: 503 below
         polls.cast_ballots("once", [f"v{i}" for i in range(500)], np.zeros(500, np.int64),
                            rng=np.random.default_rng(0), store=st)
         r = polls.report("once", store=st)
-        assert r.n == 501 and r.table["count"].sum() == 501 and r.table.ci_low[0] <= 1 <= r.table.ci_high[0] + 1e-12
+        assert r.n == 503 and r.table["count"].sum() == 503 and r.table.ci_low[0] <= 1 <= r.table.ci_high[0] + 1e-12
         polls.close_poll("once", store=st)
         with pytest.raises(polls.PollError, match="is closed"):
             polls.vote("once", "zed", "a", store=st)

@@ -39,7 +39,8 @@ def _covers(user: User, action: str, object_type: str) -> list:
 # %% ../../nbs/identity/03_policy.ipynb #3687dcc2
 def _grant_to(kind: str, name):
     return sa.exists().where(grants.c.subject_kind == kind, grants.c.subject == name,
-                             grants.c.object_type == sa.bindparam("object_type"), grants.c.action == sa.bindparam("action"),
+                             grants.c.object_type == sa.bindparam("object_type"),
+                             grants.c.action == sa.bindparam("action"),
                              grants.c.object_id.in_(sa.bindparam("ids", expanding=True)))
 
 #: one statement, built once (SQLAlchemy then reuses its compiled form): a grant to the user or to their role

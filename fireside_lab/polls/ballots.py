@@ -5,6 +5,7 @@
 # %% ../../nbs/polls/04_ballots.ipynb #1ca8ae9e
 from __future__ import annotations
 
+import contextlib
 import logging
 import weakref
 from datetime import datetime
@@ -107,26 +108,44 @@ def cast_in(conn: sa.Connection,  # the caller's open state transaction
             rng: np.random.Generator | None = None,  # randomness for a private poll; None = from the OS
             now=None,             # the time of the vote, UTC (None = now)
            ) -> dict:
-    """Cast one ballot inside the caller's transaction `conn`, under a savepoint: when it raises, nothing of this
-    ballot is written and the transaction goes on. That lets a server commit the ballots of many voters at once (one
-    disk sync for all of them: group commit), each refused or accepted on its own. Returns the receipt of `vote`;
+    """Cast one ballot inside the caller's transaction `conn`, its statement isolated (`_statement`): when it raises,
+    nothing of this ballot is written and the transaction goes on. That lets a server commit the ballots of many
+    voters at once (one disk sync for all of them: group commit), each refused or accepted on its own. Returns the
+    receipt of `vote`;
     raises what `vote` raises (`PollError`, `DuplicateBallot`)."""
-    voter = check_voter(voter)
-    now = as_utc(now) or utcnow()
-    _check_open(poll, [voter], now)
-    ballot = dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)], rng)[0],
-                  cast_at=now)
+    ballot = _ballot(poll, voter, choices, rng, now)
     del choices                                   # nothing below sees the true answer
     replaced = False
     try:
-        with conn.begin_nested(): n = _insert_ballot(conn, ballot)
+        with _statement(conn): n = _insert_ballot(conn, ballot)
     except sa.exc.IntegrityError:
-        if not poll.allow_change:
-            raise DuplicateBallot(f"voter: {voter!r} has already voted in poll {poll.poll_id!r}") from None
-        with conn.begin_nested(): n = _replace_ballot(conn, ballot)
+        _duplicate(poll, ballot)
+        with _statement(conn): n = _replace_ballot(conn, ballot)
         replaced = True
+    return _receipt(poll, ballot, n, replaced)
+
+def _statement(conn: sa.Connection):
+    """What keeps one failed statement from spoiling the caller's transaction: a savepoint on PostgreSQL (where an
+    error aborts the whole transaction); nothing on SQLite, which undoes a failed statement itself (trigger included)
+    and lets the transaction go on, so the savepoint's two extra statements are saved."""
+    return contextlib.nullcontext() if conn.dialect.name == "sqlite" else conn.begin_nested()
+
+def _ballot(poll: Poll, voter, choices, rng, now) -> dict:
+    "The row of one checked ballot (choices randomized for a private poll). Raises `PollError`."
+    voter = check_voter(voter)
+    now = as_utc(now) or utcnow()
+    _check_open(poll, [voter], now)
+    return dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)], rng)[0],
+                cast_at=now)
+
+def _duplicate(poll: Poll, ballot: dict):
+    "A second ballot of a voter: refused unless the poll lets votes change."
+    if not poll.allow_change:
+        raise DuplicateBallot(f"voter: {ballot['voter']!r} has already voted in poll {poll.poll_id!r}") from None
+
+def _receipt(poll: Poll, ballot: dict, n: int, replaced: bool) -> dict:
     if n != 1: raise PollError(f"poll: {poll.poll_id!r} is closed")
-    return dict(poll_id=poll.poll_id, voter=voter, cast_at=now, replaced=replaced)
+    return dict(poll_id=poll.poll_id, voter=ballot["voter"], cast_at=ballot["cast_at"], replaced=replaced)
 
 def vote(poll_id: str,          # the poll
          voter: str,            # who votes (1-200 printable characters)
@@ -141,9 +160,15 @@ def vote(poll_id: str,          # the poll
     poll; `DuplicateBallot` for a second ballot when changing is not allowed. Nothing is written when it raises."""
     st = store or default()
     poll = _definition(st, check_poll_id(poll_id))
-    receipt = st.transaction(lambda conn: cast_in(conn, poll, voter, choices, rng=rng, now=now))
-    log.debug("ballot cast: poll=%s voter=%s replaced=%s", poll.poll_id, receipt["voter"], receipt["replaced"])
-    return receipt
+    ballot = _ballot(poll, voter, choices, rng, now)
+    del choices                                   # nothing below sees the true answer
+    replaced = False                              # one statement, one transaction: no savepoint needed (cast_in's)
+    try: n = st.transaction(_insert_ballot, ballot)
+    except ConstraintError:
+        _duplicate(poll, ballot)
+        n, replaced = st.transaction(_replace_ballot, ballot), True
+    log.debug("ballot cast: poll=%s voter=%s replaced=%s", poll.poll_id, ballot["voter"], replaced)
+    return _receipt(poll, ballot, n, replaced)
 
 # %% ../../nbs/polls/04_ballots.ipynb #962922ad
 def insert_ballots(conn: sa.Connection,

@@ -226,8 +226,9 @@ def _query_dict(arguments: dict) -> dict:
 
 class ApiHandler(tornado.web.RequestHandler):
     "Serves every route of `ROUTES` under `/api/v1/`."
-    def initialize(self, limits=None):
+    def initialize(self, limits=None, settings=None):
         self.limits = limits
+        self.web = settings or web_settings()      # read once by the server, not on every request
         self.route_path = "unknown"
 
     def check_xsrf_cookie(self): pass          # the API takes no cookies: credentials are headers
@@ -240,7 +241,7 @@ class ApiHandler(tornado.web.RequestHandler):
     def _cors(self) -> bool:
         "Add CORS headers when the request's Origin is allowed; True when it is."
         origin = self.request.headers.get("Origin")
-        if origin and origin in web_settings().cors_origins:
+        if origin and origin in self.web.cors_origins:
             self.set_header("Access-Control-Allow-Origin", origin)
             self.set_header("Vary", "Origin")
             return True
@@ -285,7 +286,7 @@ class ApiHandler(tornado.web.RequestHandler):
             if not self._finished: self._send_error(err)
 
     async def _run(self, path: str):
-        req, s = self.request, web_settings()
+        req, s = self.request, self.web
         size = int(req.headers.get("Content-Length") or len(req.body or b""))
         if size > s.max_body_bytes or len(req.body or b"") > s.max_body_bytes:
             raise ApiError(413, "body_too_large", f"body: {size} bytes, at most {s.max_body_bytes}")

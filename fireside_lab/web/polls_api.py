@@ -6,7 +6,6 @@
 from __future__ import annotations
 
 import asyncio
-import concurrent.futures
 import datetime as dt
 import math
 import threading
@@ -109,36 +108,51 @@ def poll_out(p: polls.Poll, ballots: int | None = None) -> PollOut:
 
 # %% ../../nbs/web/04_polls_api.ipynb #97731f63
 class BallotBatch:
-    "Ballots waiting for the writer thread, written in one transaction per batch (see above)."
+    """Ballots waiting for the writer thread, written in one transaction per batch (see above). `cast` is called on the
+    event loop; the writer thread drains what waits, batch after batch, and answers a whole batch with one call back
+    into the loop (one wake-up per batch, not per ballot)."""
     def __init__(self, store, max_batch: int = 500):
         self.store, self.max_batch = store, max_batch
         self.pending: list = []
+        self.scheduled = False                   # a drain is queued or running in the writer thread
         self.lock = threading.Lock()
 
-    def cast(self, poll: polls.Poll, voter: str, choices) -> concurrent.futures.Future:
-        "Queue one ballot; the future gets the receipt, or the `PollError` that refused it."
-        f = concurrent.futures.Future()
-        with self.lock: self.pending.append((poll, voter, choices, f))
-        writer().submit(self.drain)
+    def cast(self, poll: polls.Poll, voter: str, choices) -> asyncio.Future:
+        "Queue one ballot (on the event loop); the future gets the receipt, or the `PollError` that refused it."
+        loop = asyncio.get_running_loop()
+        f = loop.create_future()
+        with self.lock:
+            self.pending.append((poll, voter, choices, f, loop))
+            start, self.scheduled = not self.scheduled, True
+        if start: writer().submit(self.drain)
         return f
 
     def drain(self):
-        "Write what is waiting (at most `max_batch`) in one transaction, then answer each ballot (writer thread)."
-        with self.lock: items, self.pending = self.pending[:self.max_batch], self.pending[self.max_batch:]
-        if not items: return
-        results: list = []
-        def write(conn):
-            results.clear()                      # a retried transaction starts over
-            for poll, voter, choices, _ in items:
-                try: results.append(cast_in(conn, poll, voter, choices))
-                except polls.PollError as e: results.append(e)
-        try: self.store.transaction(write)
-        except Exception as e:
-            for *_, f in items: f.set_exception(e)
-            return
-        for (*_, f), r in zip(items, results):
-            if isinstance(r, Exception): f.set_exception(r)
-            else: f.set_result(r)
+        "Write what waits, at most `max_batch` ballots per transaction, until nothing waits (writer thread)."
+        while True:
+            with self.lock:
+                items, self.pending = self.pending[:self.max_batch], self.pending[self.max_batch:]
+                if not items:
+                    self.scheduled = False
+                    return
+            results: list = []
+            def write(conn):
+                results.clear()                  # a retried transaction starts over
+                for poll, voter, choices, *_ in items:
+                    try: results.append(cast_in(conn, poll, voter, choices))
+                    except polls.PollError as e: results.append(e)
+            try: self.store.transaction(write)
+            except Exception as e: results = [e] * len(items)
+            by_loop: dict = {}
+            for item, r in zip(items, results): by_loop.setdefault(item[4], []).append((item[3], r))
+            for loop, answers in by_loop.items(): loop.call_soon_threadsafe(_answer, answers)
+
+def _answer(answers: list):
+    "Settle each ballot's future with its receipt or its error (on the event loop)."
+    for f, r in answers:
+        if f.done(): continue                    # the client went away
+        if isinstance(r, Exception): f.set_exception(r)
+        else: f.set_result(r)
 
 _BATCHES: dict = {}
 
@@ -199,7 +213,7 @@ async def vote(call: Call, poll_id: str):
     if not p.public: call.require("run", "poll", p.poll_id)
     elif call.scopes is not None and "run" not in call.scopes:
         raise ApiError(403, "forbidden", "this token's scopes do not include run (voting)")
-    receipt = await asyncio.wrap_future(ballot_batch(call.store).cast(p, call.actor, call.body.choices))
+    receipt = await ballot_batch(call.store).cast(p, call.actor, call.body.choices)
     return Receipt(**receipt)
 
 @route("GET", "/polls/{poll_id}/report", tag="polls", response=ReportOut)

@@ -6,7 +6,7 @@
 from __future__ import annotations
 
 from . import api, ops, sessions
-from .guard import RateLimits
+from .guard import RateLimits, web_settings
 
 # %% auto #0
 __all__ = ['load_routes', 'patterns', 'server_options']
@@ -25,7 +25,7 @@ def patterns(limits: RateLimits | None = None) -> list[tuple]:
     return [(r"/vote/([^/]+)", sessions.PublicVoteHandler),
             (r"/api/v1/openapi\.json", api.OpenApiHandler),
             (r"/api/v1/docs/?", api.DocsHandler),
-            (r"/api/v1/(.*)", api.ApiHandler, {"limits": limits}),
+            (r"/api/v1/(.*)", api.ApiHandler, {"limits": limits, "settings": web_settings()}),
             (r"/api/.*", api.NotFoundApiHandler),
             (r"/livez", ops.LivezHandler), (r"/readyz", ops.ReadyzHandler), (r"/metrics", ops.MetricsHandler)]
 
