@@ -1,7 +1,7 @@
-"""The permission matrix: global permission (view / change / delete / none) x object grant (view / change / none), for
-polls, runs, presets and highlight labels, each cell asserted three ways — the dashboard's callback, the HTTP API on a real
-server, and list filtering (SQL) — against one expectation: an action is allowed by a global or an object grant of
-that very action (actions do not imply each other, as in django-guardian).
+"""The permission matrix: global permission (view / change / delete / none) x object grant (view / change / none),
+for polls, runs, presets and highlight labels, each cell asserted three ways — the dashboard's callback, the HTTP API
+on a real server, and list filtering (SQL) — against one expectation: an action is allowed by a global or an object
+grant of that very action (actions do not imply each other, as in django-guardian).
 
 Each cell is a fresh `viewer` account (whose role has no permission on these object types) with a user-level global
 grant (`object_id = *`) and/or an object grant on one fresh object of the type.
