@@ -6,7 +6,9 @@
 2. a viewer with `view` on a run sees its detail but no Cancel / Retry, and a forged click (the hidden Bokeh button made
    visible in the page) is refused on the server: "Not allowed", the run stays queued, nothing is retried;
 3. script in user-written text stays text: a poll's question and option, a feed post's caption (and creator), a
-   display name in the shell bar, a run id in the URL, a run's error and progress message.
+   display name in the shell bar, a run id in the URL, a run's error and progress message;
+4. a public poll's link lets a browser without an account vote once (a guest id), another browser once more; a link to
+   a poll that is not public leads to the sign-in page.
 """
 from __future__ import annotations
 
@@ -291,3 +293,40 @@ def test_run_id_in_the_url_and_run_texts_stay_text(base, browser):
         page.locator("pre.run-error").get_by_text(XSS, exact=True).wait_for(timeout=60_000)
         assert_inert(page)
         assert page.console_errors == []
+
+
+# -- 4. a public poll: anyone with the link votes, one ballot per browser, without an account
+
+def _guest_vote(page, base, option):
+    page.goto(f"{base}/vote/ident-public")
+    visible_text(page, "Open to all?")
+    assert page.locator("p.poll-voter").inner_text() == "Voting as guest"
+    page.get_by_text(option, exact=True).first.click()
+    page.get_by_role("button", name="Vote").click()
+    visible_text(page, "Ballot of guest counted.", 30)
+
+
+def test_a_public_poll_takes_one_ballot_per_browser_without_an_account(base, browser):
+    from fireside_lab import polls
+    polls.create_poll("Open to all?", ["yes", "no"], poll_id="ident-public", public=True, creator="rita")
+    polls.create_poll("Members only?", ["yes", "no"], poll_id="ident-members", creator="rita")
+    page = browser.new_session()
+    try:
+        page.goto(f"{base}/vote/ident-members")                 # not public: the link leads to the sign-in page
+        page.wait_for_url(re.compile(r"/login\?next="))
+        _guest_vote(page, base, "yes")
+        page.get_by_role("button", name="Vote").click()          # the same browser again: refused
+        visible_text(page, "has already voted", 30)
+        page.goto(f"{base}/polls")                               # a guest sees no list of polls
+        visible_text(page, "to see the polls")
+        assert page.console_errors == []
+    finally:
+        page.context.close()
+    page = browser.new_session()                                 # another browser is another guest
+    try:
+        _guest_vote(page, base, "no")
+    finally:
+        page.context.close()
+    voters = poll_voters("ident-public")
+    assert len(voters) == 2 and all(v.startswith("guest:") for v in voters)
+    assert polls.report("ident-public").n == 2 and poll_voters("ident-members") == []
