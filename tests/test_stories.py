@@ -180,3 +180,22 @@ def test_cli_import_list_and_errors(data_dir, tmp_path):
     for cmd in ("import", "list", "summarize", "suggest"):
         r = CliRunner().invoke(stories_cli, [cmd, "--help"])
         assert r.exit_code == 0 and "Usage:" in r.output
+
+
+def test_story_json_with_nan_deep_nesting_or_huge_numbers_is_a_clear_error(st, tmp_path):
+    """#17 item 7 (fails on 7e1ce76): a NaN inside an otherwise good export was accepted, deep nesting raised a bare
+    RecursionError, a 5,000-digit number a bare ValueError; each is now a StoryError naming the file, nothing written."""
+    from fireside_lab import stories
+    from fireside_lab.stories.model import StoryError, read_story
+    good = (SAMPLES / "lighthouse.storium.json").read_text()
+    cases = {"nan.json": good.rstrip().rstrip("}") + ', "rating": NaN}',
+             "deep.json": "[" * 200_000 + "]" * 200_000,
+             "huge.json": good.rstrip().rstrip("}") + ', "rating": 1' + "0" * 5000 + "}"}
+    for name, text in cases.items():
+        p = tmp_path / name
+        p.write_text(text)
+        with pytest.raises(StoryError, match=name):
+            read_story(p)
+        with pytest.raises(StoryError, match=name):
+            stories.import_story(p, store=st)
+    assert stories.summaries(store=st).empty

@@ -259,14 +259,25 @@ def _storium_scene(story: Story, sc: dict, i: int, names: dict, seen: dict, path
             story.cards.append(_card(c, "played", path, f"{ep}.cards_played_on_challenge[{k}]", scene_id=sid,
                                      entry_number=seq, character_id=str(cid) if cid is not None else None))
 
+def _constant(name: str):
+    raise ValueError(f"{name} is not JSON (RFC 8259 has no NaN or Infinity)")
+
+def _load_json(path: Path):
+    """The JSON document in `path`, strictly: NaN and Infinity, nesting deeper than the parser's stack and numbers too
+    long to convert are each a `StoryError` naming the file (Python's `json` accepts the first and raises bare
+    `RecursionError` / `ValueError` for the others)."""
+    try: return json.loads(path.read_text(encoding="utf-8"), parse_constant=_constant)
+    except json.JSONDecodeError as e:
+        raise StoryError(f"{path}: line {e.lineno} column {e.colno}: malformed JSON: {e.msg}") from None
+    except RecursionError: raise StoryError(f"{path}: JSON nested too deeply") from None
+    except ValueError as e: raise StoryError(f"{path}: not valid JSON: {e}") from None
+
 def parse_storium(path:str|Path,  # a STORIUM-style game export (JSON)
                  ) -> Story:
     """Read a STORIUM game export into a `Story` (entries in `seq_id` order). Raises StoryError naming the file and
     the place (line/column of malformed JSON, or the JSON path of a missing or mistyped field)."""
     path = Path(path)
-    try: game = json.loads(path.read_text(encoding="utf-8"))
-    except json.JSONDecodeError as e:
-        raise StoryError(f"{path}: line {e.lineno} column {e.colno}: malformed JSON: {e.msg}") from None
+    game = _load_json(path)
     pid = _need(game, "game_pid", (str, int), path, "game")
     scenes = _need(game, "scenes", list, path, "game")
     story = Story(str(pid), str(game.get("title") or pid), str(path), "storium")
