@@ -266,3 +266,27 @@ def test_revision_polls_0002_on_a_store_v1(tmp_path):
     with pytest.raises(store.SchemaError, match="nothing was changed"):
         store.Store(get_settings(data_dir=data2))
     assert _sqlite_schema(data2 / "state.sqlite", "polls", "ballots", "poll_counts") == schema_before
+
+
+def test_private_means_p_below_one_and_answers_are_randomized_from_the_os(tmp_path):
+    """#17 item 6 (the first half fails on 7e1ce76): a "private" poll with p = 1 (ε = ∞) would store every true answer,
+    so it is refused; two stores fed the same 200 ballots store different randomized answers (the randomness of
+    `vote` comes from the OS, never a fixed seed)."""
+    import math
+    from fireside_lab import polls
+    from fireside_lab.config import get_settings
+    from fireside_lab.polls.tables import ballots
+    from fireside_lab.store import Store
+    stores = [Store(get_settings(data_dir=tmp_path / name)) for name in ("a", "b")]
+    for kw in (dict(privacy_p=1), dict(epsilon=math.inf), dict(privacy_p=1.0)):
+        with pytest.raises(polls.PollError, match="p < 1"):
+            polls.create_poll("Open?", ["y", "n"], store=stores[0], **kw)
+    stored = []
+    for st in stores:
+        polls.create_poll("Which?", ["a", "b", "c"], poll_id="same", privacy_p=0.5, store=st)
+        for i in range(200): polls.vote("same", f"v{i}", i % 3, store=st)
+        rows = st.rows(sa.select(ballots.c.voter, ballots.c.choices).order_by(ballots.c.voter))
+        stored.append([(r["voter"], tuple(r["choices"])) for r in rows])
+        st.close()
+    assert [v for v, _ in stored[0]] == [v for v, _ in stored[1]]
+    assert stored[0] != stored[1]                # two draws of one ballot agree with probability 1/2: all 200, 2^-200

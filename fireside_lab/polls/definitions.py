@@ -132,6 +132,9 @@ def _validate(question, options, kind, privacy_p, epsilon, voters, opens_at, clo
     if privacy_p is not None: p = check_p(privacy_p)
     elif epsilon is not None: p = keep_probability(epsilon, len(opts), kind)
     else: p = None
+    if p is not None and p >= 1:
+        raise PollError("privacy: p = 1 (ε = ∞) would store every true answer, and a private poll promises that "
+                        "nobody sees them; give p < 1 (or ε < ∞), or make a plain poll")
     eps = None if p is None else epsilon_of(p, len(opts), kind)
     vs = None if voters is None else tuple(check_voter(v) for v in voters)
     if vs is not None and not vs:
