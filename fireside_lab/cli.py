@@ -5,6 +5,7 @@
 # %% ../nbs/90_cli.ipynb #be3b5ba1
 from __future__ import annotations
 
+import os
 import sys
 
 import click
@@ -82,7 +83,9 @@ def commands() -> list[click.Command]:
             *highlights_cli.commands, *feeds_cli.commands, *identity_cli.commands, *app.commands]
 
 def main(argv=None):
-    "Console-script entry point: bad settings and store errors are one line on stderr and exit status 2."
+    """Console-script entry point: bad settings and store errors are one line on stderr and exit status 2. Files the
+    workbench writes (store, queue, run archives, logs) are its user's only: umask 077."""
+    os.umask(0o077)
     try:
         for c in commands():
             if c.name not in cli.commands: cli.add_command(c)

@@ -52,3 +52,23 @@ def test_bad_settings_are_one_line(tmp_path):
         assert len(lines) == 1 and lines[0].startswith(f"error: {name}"), r.stderr
         assert "s3cret" not in r.stderr + r.stdout
     assert not (tmp_path / "f" / "sub").exists()
+
+
+def test_the_data_dir_and_its_files_are_the_users_only(tmp_path):
+    """#17 item 5 (fails on 7e1ce76): with a permissive umask (022), `fireside-lab` makes the data dir mode 0700 and
+    its files (state, lake catalog, secret key) mode 0600, and tightens a data dir that exists with mode 0755."""
+    import stat
+    d = tmp_path / "d"
+    old = os.umask(0o022)
+    try:
+        r = cli("db", "upgrade", env={"FIRESIDE_DATA_DIR": str(d)})
+        assert r.returncode == 0, r.stderr
+        mode = lambda p: stat.S_IMODE(p.stat().st_mode)
+        assert mode(d) == 0o700
+        files = [p for p in d.rglob("*") if p.is_file()]
+        assert any(p.name == "state.sqlite" for p in files) and files
+        assert {str(p.relative_to(d)): oct(mode(p)) for p in files if mode(p) & 0o077} == {}
+        d.chmod(0o755)
+        assert cli("db", "status", env={"FIRESIDE_DATA_DIR": str(d)}).returncode == 0 and mode(d) == 0o700
+    finally:
+        os.umask(old)

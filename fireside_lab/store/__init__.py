@@ -30,7 +30,7 @@ from .state import (
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'Store', 'default', 'reset_default']
+__all__ = ['log', 'private_dir', 'Store', 'default', 'reset_default']
 
 # %% ../../nbs/store/03_store.ipynb #ba06c263
 def _backoff(attempt: int, base: float = 0.002, cap: float = 0.25) -> float:
@@ -45,6 +45,13 @@ def _retry(fn: Callable[[], Any], transient: Callable[[BaseException], bool], de
             if not transient(e) or time.monotonic() > t_end: raise
             time.sleep(_backoff(attempt))
 
+# %% ../../nbs/store/03_store.ipynb #5f5f9a7a
+def private_dir(path) -> None:
+    "Create `path` (and parents) if missing and make it mode 0700 when the current user owns it."
+    os.makedirs(path, mode=0o700, exist_ok=True)
+    st = os.stat(path)
+    if st.st_uid == os.getuid() and st.st_mode & 0o077: os.chmod(path, 0o700)
+
 # %% ../../nbs/store/03_store.ipynb #fce3a32d
 class Store:
     """Both tiers of the store of `settings` (default: the process's settings), for this process.
@@ -55,6 +62,7 @@ class Store:
 
     def __init__(self, settings: Settings | None = None, *, migrate: bool = True):
         self.settings = settings or get_settings()
+        private_dir(self.settings.data_dir)
         self.engine = make_engine(self.settings)
         self._write_engine = self.engine.execution_options(fireside_write=True)    # BEGIN IMMEDIATE on SQLite
         self.url = state_url(self.settings)
