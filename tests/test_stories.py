@@ -199,3 +199,22 @@ def test_story_json_with_nan_deep_nesting_or_huge_numbers_is_a_clear_error(st, t
         with pytest.raises(StoryError, match=name):
             stories.import_story(p, store=st)
     assert stories.summaries(store=st).empty
+
+
+def test_story_xml_entities_and_external_references_are_refused(st, tmp_path):
+    """#17 item 7 (fails on 7e1ce76): an entity declared in a play's DTD was expanded into the story, an external one
+    silently left out; both are refused with a StoryError naming the file (defusedxml), nothing imported."""
+    from fireside_lab import stories
+    from fireside_lab.stories.model import StoryError, read_story
+    play = (SAMPLES / "macbeth.xml").read_text(encoding="utf-8")
+    head, body = play.split("<PLAY", 1)
+    for name, dtd, ref in [("internal.xml", '<!DOCTYPE PLAY [<!ENTITY boom "BOOM">]>', "&boom;"),
+                           ("external.xml", '<!DOCTYPE PLAY [<!ENTITY ext SYSTEM "file:///etc/hostname">]>', "&ext;")]:
+        p = tmp_path / name
+        p.write_text(head.split("<!DOCTYPE")[0] + dtd + "<PLAY" + body.replace("<TITLE>", f"<TITLE>{ref}", 1),
+                     encoding="utf-8")
+        with pytest.raises(StoryError, match=rf"{name}: XML entities"):
+            read_story(p)
+        with pytest.raises(StoryError, match=name):
+            stories.import_story(p, store=st)
+    assert stories.summaries(store=st).empty

@@ -101,8 +101,22 @@ class Story:
     cards: list[Card] = field(default_factory=list)
 
 # %% ../../nbs/stories/01_model.ipynb #c83a5adb
+def _defused(path: Path, data: bytes):
+    """Refuse what XML attacks are made of before the real parse: entity declarations (billion laughs, quadratic
+    blowup) and external references (files or URLs read into the story), with `defusedxml`'s parser, which raises
+    where the standard library would expand them or silently leave them out. Raises StoryError naming the file."""
+    import defusedxml
+    import defusedxml.ElementTree as DET
+    try: DET.fromstring(data, forbid_dtd=False, forbid_entities=True, forbid_external=True)
+    except defusedxml.DefusedXmlException as e:
+        raise StoryError(f"{path}: XML entities and external references are not accepted ({e})") from None
+    except ET.ParseError: pass                       # malformed XML: the parse below says where
+
 def _parse_xml(path: Path) -> tuple[ET.Element, dict]:
-    "Parse an XML file with expat: (root, {element: line}), tags without namespaces. Raises StoryError (line, column)."
+    """Parse an XML file with expat after `_defused` checked it: (root, {element: line}), tags without namespaces.
+    Raises StoryError (line, column)."""
+    data = path.read_bytes()
+    _defused(path, data)
     builder, lines = ET.TreeBuilder(), {}
     parser = xml.parsers.expat.ParserCreate(namespace_separator="}")
     parser.SetParamEntityParsing(xml.parsers.expat.XML_PARAM_ENTITY_PARSING_NEVER)
@@ -113,7 +127,7 @@ def _parse_xml(path: Path) -> tuple[ET.Element, dict]:
     parser.EndElementHandler = lambda tag: builder.end(local(tag))
     parser.CharacterDataHandler = builder.data
     try:
-        parser.Parse(path.read_bytes(), True)
+        parser.Parse(data, True)
         root = builder.close()
     except xml.parsers.expat.ExpatError as e:
         reason = xml.parsers.expat.ErrorString(e.code)
