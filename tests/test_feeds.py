@@ -104,3 +104,13 @@ def test_cursor_continued_by_another_process(data_dir):
     p = run_py(cli, "feeds", "show", "vic", "--feed", "new", "--cursor", lines[-1].split(": ")[1] + "x")
     out, err = p.communicate(timeout=300)
     assert p.returncode == 1 and "malformed cursor" in err
+
+
+def test_every_feed_of_a_store_with_users_but_no_posts_is_an_empty_page(data_dir):
+    "#17 item 7 (fails on 7e1ce76: the new and trending feeds raised AttributeError before the first post)."
+    feeds.add_user("a")
+    feeds.add_user("b")
+    feeds.follow("a", "b")
+    for kind in ("new", "following", "trending", "for-you"):
+        page = feeds.feed("a", kind)
+        assert page.items.empty and page.cursor is None, kind

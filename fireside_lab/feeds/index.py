@@ -59,6 +59,7 @@ class FeedIndex:
         self.pools: OrderedDict = OrderedDict()          # for-you candidate pools, kept across new engagement
         self.cpos = np.zeros(0)                          # (n_creators,) positive events on each creator's posts
         self.cneg = np.zeros(0)                          # (n_creators,) negative events
+        self._order()                                    # the derived orders exist (empty) before any post does
 
     @property
     def n(self) -> int:
