@@ -16,7 +16,7 @@ from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, Settings
 from pydantic_settings import SettingsError as PydanticSettingsError
 
 # %% auto #0
-__all__ = ['SettingsError', 'project_root', 'Settings', 'hide_password', 'load_section', 'register_section',
+__all__ = ['SettingsError', 'project_root', 'toml_key', 'Settings', 'hide_password', 'load_section', 'register_section',
            'get_settings', 'reset_settings', 'secret_key', 'settings_table']
 
 # %% ../nbs/00_config.ipynb #8c9cc47c
@@ -41,7 +41,13 @@ def _toml_path() -> Optional[Path]:
     d = Path(os.environ.get("FIRESIDE_DATA_DIR") or _default_data_dir())
     return d / "fireside.toml" if (d / "fireside.toml").exists() else None
 
+def toml_key() -> tuple:
+    "What identifies the TOML settings file now: its path and modification time (None when there is none)."
+    p = _toml_path()
+    return (str(p), p.stat().st_mtime_ns) if p is not None and p.exists() else (None, None)
+
 class _Base(BaseSettings):
+    "Settings read from the environment and then the TOML file (`FIRESIDE_CONFIG`); every section derives from it."
     @classmethod
     def settings_customise_sources(cls, settings_cls, init_settings, env_settings, dotenv_settings,
                                    file_secret_settings):

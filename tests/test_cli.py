@@ -72,3 +72,28 @@ def test_the_data_dir_and_its_files_are_the_users_only(tmp_path):
         assert cli("db", "status", env={"FIRESIDE_DATA_DIR": str(d)}).returncode == 0 and mode(d) == 0o700
     finally:
         os.umask(old)
+
+
+def test_every_settings_section_reads_the_toml_file(tmp_path, monkeypatch):
+    """#17 item 5 (fails on 7e1ce76: the feeds, highlights, markets and web sections ignored the TOML file that
+    FIRESIDE_CONFIG names, while jobs read it): one behaviour for all — environment first, then the file."""
+    from fireside_lab.config import reset_settings
+    from fireside_lab.feeds.settings import feed_settings
+    from fireside_lab.highlights.signals import load_settings
+    from fireside_lab.jobs.tasks import jobs_settings
+    from fireside_lab.markets.settings import markets_settings
+    from fireside_lab.web.guard import web_settings
+    conf = tmp_path / "fireside.toml"
+    conf.write_text("half_life_h = 5.0\nthreshold = 0.7\nretention_days = 9\nsession_hours = 2.0\n"
+                    "notebook_timeout_s = 77.0\n")
+    monkeypatch.setenv("FIRESIDE_DATA_DIR", str(tmp_path / "d"))
+    monkeypatch.setenv("FIRESIDE_CONFIG", str(conf))
+    reset_settings()
+    assert feed_settings().half_life_h == 5.0
+    assert load_settings().threshold == 0.7
+    assert markets_settings().retention_days == 9
+    assert web_settings().session_hours == 2.0
+    assert jobs_settings().notebook_timeout_s == 77.0
+    monkeypatch.setenv("FIRESIDE_FEEDS_HALF_LIFE_H", "6")           # the environment wins over the file
+    assert feed_settings().half_life_h == 6.0
+    reset_settings()

@@ -32,7 +32,7 @@ EMBEDDING_DIM = 384
 
 # %% ../../nbs/feeds/02_settings.ipynb #c409e670
 @config.register_section
-class FeedSettings(BaseSettings):
+class FeedSettings(config._Base):
     "Ranking and rate-limit constants of the feeds; each is read from `FIRESIDE_FEEDS_<FIELD>`."
     model_config = SettingsConfigDict(env_prefix="FIRESIDE_FEEDS_", extra="ignore", validate_default=True)
     half_life_h: float = Field(24.0, gt=0, description="for-you recency decay half-life, hours")
@@ -57,10 +57,11 @@ class FeedSettings(BaseSettings):
 def feed_settings(**overrides) -> FeedSettings:
     "The feeds' settings (environment `FIRESIDE_FEEDS_*` plus overrides); raises `SettingsError` in one line."
     if overrides: return config.load_section(FeedSettings, **overrides)
-    return _env_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FIRESIDE_FEEDS_"))))
+    return _env_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FIRESIDE_FEEDS_"))),
+                         config.toml_key())
 
 @lru_cache(maxsize=8)
-def _env_settings(env: tuple) -> FeedSettings:   # cached per distinct FIRESIDE_FEEDS_* environment
+def _env_settings(env: tuple, toml: tuple) -> FeedSettings:   # cached per FIRESIDE_FEEDS_* environment and TOML file
     return config.load_section(FeedSettings)
 
 # %% ../../nbs/feeds/02_settings.ipynb #c5f19c27

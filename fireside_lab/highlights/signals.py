@@ -30,7 +30,7 @@ __all__ = ['DETECTOR', 'HighlightSettings', 'detector_version', 'load_settings',
 DETECTOR = "signals-1"  # bump when the algorithm changes; settings are folded into the version by `detector_version`
 
 @config.register_section
-class HighlightSettings(BaseSettings):
+class HighlightSettings(config._Base):
     "Settings of the highlight detector; each is read from `FIRESIDE_HIGHLIGHTS_<FIELD>`."
     model_config = SettingsConfigDict(env_prefix="FIRESIDE_HIGHLIGHTS_", extra="ignore", validate_default=True)
 

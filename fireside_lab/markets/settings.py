@@ -18,7 +18,7 @@ __all__ = ['MarketsSettings', 'markets_settings', 'MarketDataError', 'check_mark
 
 # %% ../../nbs/markets/02_settings.ipynb #c2c0ed91
 @config.register_section
-class MarketsSettings(BaseSettings):
+class MarketsSettings(config._Base):
     "Settings of the market line; each field is read from `FIRESIDE_MARKETS_<FIELD>`."
     model_config = SettingsConfigDict(env_prefix="FIRESIDE_MARKETS_", extra="ignore", validate_default=True)
     retention_days: Optional[int] = Field(

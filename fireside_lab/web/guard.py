@@ -22,7 +22,7 @@ __all__ = ['KINDS', 'WebSettings', 'web_settings', 'RateLimits', 'retry_after', 
 
 # %% ../../nbs/web/01_guard.ipynb #d6dd2510
 @config.register_section
-class WebSettings(BaseSettings):
+class WebSettings(config._Base):
     "Settings of the dashboards' server and the HTTP API; each is read from `FIRESIDE_WEB_<FIELD>`."
     model_config = SettingsConfigDict(env_prefix="FIRESIDE_WEB_", extra="ignore", validate_default=True)
     login_limit: str = Field("10/minute;50/hour", description="sign-in attempts per client address (failed ones count)")
@@ -55,10 +55,11 @@ class WebSettings(BaseSettings):
 def web_settings(**overrides) -> WebSettings:
     "The web tier's settings (environment `FIRESIDE_WEB_*` plus overrides); raises `SettingsError` in one line."
     if overrides: return config.load_section(WebSettings, **overrides)
-    return _env_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FIRESIDE_WEB_"))))
+    return _env_settings(tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("FIRESIDE_WEB_"))),
+                         config.toml_key())
 
 @lru_cache(maxsize=4)
-def _env_settings(_env: tuple) -> WebSettings: return config.load_section(WebSettings)
+def _env_settings(_env: tuple, _toml: tuple) -> WebSettings: return config.load_section(WebSettings)
 
 # %% ../../nbs/web/01_guard.ipynb #88f5363c
 KINDS = ("login", "write_token", "write_address")
