@@ -304,3 +304,30 @@ def test_gpu_queue_falls_back_to_cpu_worker_without_cuda(tmp_path):
         assert r["status"] == "succeeded" and r["outputs"]["pid"] != w.pid
         assert "no CUDA device: this cpu worker also takes gpu-queue work" in w.log.read_text()
         assert set(ws["queue"]) == {"cpu", "gpu"} and "gpu work on CPU (no CUDA)" in set(ws["note"])
+
+
+def test_a_forged_queue_message_is_dropped_not_unpickled_redis(tmp_path):
+    """#17 item 2 (fails on 7e1ce76: one LPUSH of a crafted pickle ran code in the worker): messages are signed
+    (HMAC-SHA256 from the secret key); an unsigned or tampered one is dropped and logged, and real runs still run."""
+    import pickle
+    import redis as redis_lib
+    marker = tmp_path / "pwned"
+
+    class Exploit:
+        def __reduce__(self):
+            return (open, (str(marker), "w"))
+
+    with redis_server() as url:
+        with data_env(tmp_path, url), workers(1) as ws:
+            r = redis_lib.Redis.from_url(url)
+            key = "huey.redis.firesidecpu"
+            assert jobs.wait(jobs.submit("test.add", a=1, b=1), timeout=60)["status"] == "succeeded"
+            r.lpush(key, pickle.dumps(Exploit()))                           # unsigned
+            r.lpush(key, pickle.dumps(Exploit()) + b":" + b"0" * 64)        # a signature that does not match
+            time.sleep(3)
+            assert not marker.exists()
+            rid = jobs.submit("test.add", a=40, b=2)
+            assert jobs.wait(rid, timeout=60)["outputs"] == {"total": 42}
+            log = ws[0].log.read_text()
+            assert log.count("Error reading from queue") == 2 and log.count("mismatch") == 2, log[-2000:]
+        assert not marker.exists()

@@ -13,7 +13,7 @@ from ..config import get_settings
 from .tasks import check_queue
 
 # %% auto #0
-__all__ = ['sqlite_queue_storage', 'huey', 'send', 'waiting_run_ids']
+__all__ = ['sqlite_queue_storage', 'queue_serializer', 'huey', 'send', 'waiting_run_ids']
 
 # %% ../../nbs/jobs/03_queue.ipynb #1c070809
 @lru_cache(maxsize=None)
@@ -29,6 +29,23 @@ def sqlite_queue_storage():
 
     return QueueStorage
 
+def queue_serializer():
+    """huey's `SignedSerializer` with HMAC-SHA256 (huey's own uses SHA-1), keyed from the workbench's secret key: a
+    message without the right signature is refused before it is unpickled, so whoever can write to the queue (a shared
+    Redis) cannot make a worker run code. huey's consumer logs the refusal ("Error reading from queue") and drops the
+    message. Every machine of one deployment needs the same `FIRESIDE_SECRET_KEY`."""
+    import hashlib
+    import hmac
+    from huey.serializer import SignedSerializer
+    from fireside_lab.config import secret_key
+
+    class Sha256SignedSerializer(SignedSerializer):
+        def _signature(self, message):
+            return hmac.new(self._key, msg=message, digestmod=hashlib.sha256).hexdigest().encode()
+
+    key = hmac.new(secret_key(), b"fireside-lab queue messages", hashlib.sha256).hexdigest()
+    return Sha256SignedSerializer(secret=key, salt="fireside-lab")
+
 @lru_cache(maxsize=None)
 def _huey_for(queue: str, data_dir: str, queue_url: str | None):
     "The huey instance of `queue` for a data dir and queue URL, and its `fireside.execute` task (made once each)."
@@ -36,11 +53,12 @@ def _huey_for(queue: str, data_dir: str, queue_url: str | None):
     from huey.signals import SIGNAL_INTERRUPTED
     name = f"fireside-{queue}"
     if queue_url and queue_url.startswith(("redis://", "rediss://")):
-        h = RedisHuey(name, url=queue_url, results=False, utc=True)
+        h = RedisHuey(name, url=queue_url, results=False, utc=True, serializer=queue_serializer())
     else:
         path = urlparse(queue_url).path if queue_url else str(Path(data_dir) / "queue.sqlite")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
-        h = Huey(name, storage_class=sqlite_queue_storage(), filename=path, results=False, utc=True, timeout=30)
+        h = Huey(name, storage_class=sqlite_queue_storage(), filename=path, results=False, utc=True, timeout=30,
+                 serializer=queue_serializer())
 
     def execute(run_id: str):
         from fireside_lab.jobs.execution import execute
