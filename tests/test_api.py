@@ -299,7 +299,8 @@ def test_create_poll_201_creator_is_token_user(server):
     assert got.status_code == 200 and got.json()["creator"] == uid
     listed = api(server, "GET", "/polls", tok, params={"limit": 500})
     assert listed.status_code == 200
-    assert p["poll_id"] in [q["poll_id"] for q in listed.json()["polls"]]
+    item = next(q for q in listed.json()["polls"] if q["poll_id"] == p["poll_id"])
+    assert item["creator"] == uid and item["options"] == 2 and item["allow_change"] is False
 
 
 def test_second_ballot_is_409_duplicate(server):

@@ -11,6 +11,6 @@ from .users import (AuthError, IdentityError, UnknownUser, User, add_user, audit
                                          authenticate, cli_actor, ensure_admin, get_user, list_users, set_disabled,
                                          set_password, set_role)
 from .policy import (OBJECT_TYPES, PermissionDenied, Subject, allowed, grant, list_grants,
-                                          require, revoke, visible)
+                                          require, revoke, visible, visible_ids)
 from .tokens import (NewToken, TokenUse, create_token, list_tokens, revoke_token, signature,
                                           verify_signed, verify_token)

@@ -14,8 +14,8 @@ from .users import IdentityError, UnknownUser, User, audit, check_role, check_us
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['OBJECT_TYPES', 'PermissionDenied', 'allowed', 'require', 'visible', 'Subject', 'grant', 'revoke',
-           'list_grants']
+__all__ = ['OBJECT_TYPES', 'PermissionDenied', 'allowed', 'require', 'visible', 'visible_ids', 'Subject', 'grant',
+           'revoke', 'list_grants']
 
 # %% ../../nbs/identity/03_policy.ipynb #558df538
 #: the object types permissions are about (see the table above)
@@ -77,6 +77,13 @@ def visible(user: User | None, action: str, object_type: str, id_column: sa.Colu
     covers = _covers(user, action, object_type)
     every = [sa.exists().where(c, grants.c.object_id == EVERY) for c in covers]
     return sa.or_(*every, *(id_column.in_(sa.select(grants.c.object_id).where(c)) for c in covers))
+
+def visible_ids(user: User | None, action: str, object_type: str, id_column: sa.Column, *,
+                scopes: tuple | list | None = None, store: Store | None = None) -> set:
+    """The ids in `id_column` (a table's id column) of the objects `user` may `action`: one query filtered by
+    `visible`, for lists whose rows come from elsewhere (a computed frame, a registry)."""
+    q = sa.select(id_column).where(visible(user, action, object_type, id_column, scopes=scopes))
+    return {r[id_column.name] for r in (store or default()).rows(q)}
 
 # %% ../../nbs/identity/03_policy.ipynb #54a9d73a
 @dataclass(frozen=True)

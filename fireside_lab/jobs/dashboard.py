@@ -11,7 +11,6 @@ import re
 from pathlib import Path
 
 import pandas as pd
-import sqlalchemy as sa
 
 from .. import jobs
 from . import tables as jobs_tables
@@ -45,10 +44,8 @@ def runs_frame(status: str | None = None, task: str | None = None, limit: int = 
 def visible_names(table, object_type: str, user) -> set[str] | None:
     "Names in `table` (presets or schedules) `user` may view, read with the permission filter in SQL; None: no user."
     if user is None: return None
-    from fireside_lab.identity import visible
-    from fireside_lab.store import default
-    q = sa.select(table.c.name).where(visible(user, "view", object_type, table.c.name))
-    return {r["name"] for r in default().rows(q)}
+    from fireside_lab.identity import visible_ids
+    return visible_ids(user, "view", object_type, table.c.name)
 
 def schedules_frame(user=None) -> pd.DataFrame:
     "Schedules (those `user` may view, when given): name, cron, English description, task, enabled, next run."

@@ -206,8 +206,8 @@ def list_polls(*, store: Store | None = None,  # the store (None = `store.defaul
               ) -> pd.DataFrame:
     """Polls, newest first, one row each: poll_id, question, kind, privacy, privacy_p (float or None), epsilon,
     options (int, k), ballots (int64, from the maintained counts), status ('scheduled'/'open'/'closed'), created_at
-    (aware UTC datetime), public (bool). With `visible_to`, the permission filter is part of the SQL query
-    (`identity.visible`), so paging counts only visible polls."""
+    (aware UTC datetime), public (bool), allow_change (bool), creator (str or None). With `visible_to`, the permission
+    filter is part of the SQL query (`identity.visible`), so paging counts only visible polls."""
     from fireside_lab.identity import visible
     st = store or default()
     total = poll_counts.alias("total")
@@ -226,4 +226,6 @@ def list_polls(*, store: Store | None = None,  # the store (None = `store.defaul
                          "options": [p.k for p in found],
                          "ballots": pd.Series([r["ballots"] for r in rows], dtype="int64"),
                          "status": [p.status(now) for p in found], "created_at": [p.created_at for p in found],
-                         "public": pd.Series([p.public for p in found], dtype=bool)})
+                         "public": pd.Series([p.public for p in found], dtype=bool),
+                         "allow_change": pd.Series([p.allow_change for p in found], dtype=bool),
+                         "creator": [p.creator for p in found]})

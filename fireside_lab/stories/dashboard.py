@@ -9,9 +9,7 @@ import html
 
 import pandas as pd
 
-import sqlalchemy as sa
-
-from ..identity import visible
+from ..identity import visible_ids
 from ..store import Store, default
 from .tables import stories as stories_table
 from ..web.sessions import SESSION, acting_user
@@ -69,8 +67,7 @@ class StoriesView:
     def refresh(self):
         "Re-read the stories and the selected story's suggestions."
         import panel as pn
-        readable = {r["story_id"] for r in self.store.rows(           # the permission filter is SQL's
-            sa.select(stories_table.c.story_id).where(visible(self.user, "view", "story", stories_table.c.story_id)))}
+        readable = visible_ids(self.user, "view", "story", stories_table.c.story_id, store=self.store)  # SQL filters
         self.rows = [r for r in summaries(store=self.store).to_dict("records") if r["story_id"] in readable]
         self.cards.objects = [pn.pane.HTML(story_card(r), sizing_mode="stretch_width") for r in self.rows] or \
                              [pn.pane.Markdown("_No stories yet: `fireside-lab stories import PATH…`_")]

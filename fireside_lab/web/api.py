@@ -31,9 +31,9 @@ PREFIX = "/api/v1"
 
 # %% auto #0
 __all__ = ['log', 'PREFIX', 'ROUTES', 'SIGNATURE_HEADERS', 'ApiError', 'ErrorDetail', 'ErrorResponse', 'invalid',
-           'from_validation', 'error_mapper', 'field_of', 'api_error', 'Route', 'route', 'match', 'Call',
-           'authenticate_request', 'writer', 'to_jsonable', 'ApiHandler', 'NotFoundApiHandler', 'openapi', 'docs_html',
-           'OpenApiHandler', 'DocsHandler', 'VersionOut', 'version']
+           'from_validation', 'error_mapper', 'field_of', 'api_error', 'Route', 'route', 'match', 'PageQuery', 'page',
+           'Call', 'authenticate_request', 'writer', 'to_jsonable', 'ApiHandler', 'NotFoundApiHandler', 'openapi',
+           'docs_html', 'OpenApiHandler', 'DocsHandler', 'VersionOut', 'version']
 
 # %% ../../nbs/web/03_api.ipynb #1d4056f0
 class ApiError(Exception):
@@ -151,6 +151,17 @@ def match(method: str, path: str) -> tuple[Route, dict]:
         raise ApiError(405, "method_not_allowed", f"{method} {PREFIX}{path}: allowed {', '.join(sorted(methods))}",
                        headers={"Allow": ", ".join(sorted(methods))})
     raise ApiError(404, "unknown_route", f"no route {method} {PREFIX}{path}")
+
+# %% ../../nbs/web/03_api.ipynb #98586e8f
+class PageQuery(BaseModel):
+    "The query of a list route: a page of `limit` items after skipping `offset`."
+    model_config = pydantic.ConfigDict(extra="forbid")
+    limit: int = pydantic.Field(50, ge=1, le=500, description="items per page")
+    offset: int = pydantic.Field(0, ge=0, description="skip this many")
+
+def page(rows: list, q: PageQuery) -> tuple[list, int | None]:
+    "The first `q.limit` of `rows` (fetched with limit + 1) and the next page's offset (None: no more)."
+    return rows[: q.limit], (q.offset + q.limit if len(rows) > q.limit else None)
 
 # %% ../../nbs/web/03_api.ipynb #6171ad45
 @dataclass

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from pydantic import BaseModel, ConfigDict, Field
 
 from .. import jobs
-from ..identity import visible
+from ..identity import visible, visible_ids
 from ..jobs import tables as jt
-from .api import ApiError, Call, error_mapper, route
+from .api import ApiError, Call, PageQuery, error_mapper, page, route
 
 # %% auto #0
 __all__ = ['TaskOut', 'RunIn', 'RunOut', 'RunList', 'RunsQuery', 'EventsQuery', 'RunRef', 'PresetOut', 'ScheduleOut',
@@ -76,12 +76,9 @@ class RunList(BaseModel):
     runs: list[RunOut]
     next_offset: Optional[int] = None
 
-class RunsQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
+class RunsQuery(PageQuery):
     status: Optional[str] = None
     task: Optional[str] = None
-    limit: int = Field(50, ge=1, le=500)
-    offset: int = Field(0, ge=0)
 
 class EventsQuery(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -147,13 +144,12 @@ def list_runs(call: Call):
     "Recent runs the caller may view (or submitted), newest first."
     q = call.query
     df = jobs.runs(q.status, q.task, q.limit + 1, store=call.store, visible_to=call.user, offset=q.offset)
-    rows = [_clean(r) for r in df.head(q.limit).to_dict("records")]
+    rows, nxt = page([_clean(r) for r in df.to_dict("records")], q)
     for r in rows:
         for c in ("created_at", "started_at", "finished_at"):
             if r.get(c) is not None and hasattr(r[c], "to_pydatetime"): r[c] = r[c].to_pydatetime()
             if r.get(c) is not None and str(r[c]) == "NaT": r[c] = None
-    return RunList(runs=[_run_out(r, full=False) for r in rows],
-                   next_offset=q.offset + q.limit if len(df) > q.limit else None)
+    return RunList(runs=[_run_out(r, full=False) for r in rows], next_offset=nxt)
 
 @route("GET", "/runs/{run_id}", tag="jobs", response=RunOut)
 def get_run(call: Call, run_id: str):
@@ -219,9 +215,7 @@ def run_preset(call: Call, name: str):
 @route("GET", "/schedules", tag="jobs", response=list[ScheduleOut])
 def list_schedules(call: Call):
     "The schedules the caller may view, with the English reading of their cron and their next run."
-    s = jt.schedules.c
-    names = {r["name"] for r in call.store.rows(
-        sa.select(s.name).where(visible(call.user, "view", "schedule", s.name, scopes=call.scopes)))}
+    names = visible_ids(call.user, "view", "schedule", jt.schedules.c.name, scopes=call.scopes, store=call.store)
     return [ScheduleOut(**{k: v for k, v in d.items() if k in ScheduleOut.model_fields})
             for d in jobs.schedules(store=call.store) if d["name"] in names]
 

@@ -22,17 +22,17 @@ from ..identity import PermissionDenied, visible
 from ..markets import tables as mt
 from ..stories import tables as stt
 from ..stories.generation import ModelLoadError, resolve_model
-from .api import ApiError, Call, error_mapper, invalid, route
+from .api import ApiError, Call, PageQuery, error_mapper, invalid, page, route
 from .guard import retry_after
 
 # %% auto #0
-__all__ = ['FeedKind', 'EventType', 'Timeframe', 'PageQuery', 'FeedQuery', 'FeedItem', 'FeedPage', 'EngagementIn',
-           'EngagementOut', 'get_feed', 'engage_post', 'VideoOut', 'VideoList', 'SegmentsQuery', 'SegmentOut',
-           'SegmentList', 'LabelIn', 'LabelOut', 'LabelsQuery', 'LabelList', 'list_videos', 'list_video_segments',
-           'list_labels', 'label_segment', 'MarketsQuery', 'MarketOut', 'MarketList', 'CandlesQuery', 'Candle',
-           'CandlesOut', 'MetricsOut', 'MarketMetrics', 'list_markets', 'market_candles', 'market_metrics', 'StoryOut',
-           'StoryList', 'SummariesQuery', 'SummaryOut', 'StorySummaries', 'SuggestionIn', 'SuggestionOut',
-           'list_stories', 'story_summaries', 'list_story_suggestions', 'request_suggestion']
+__all__ = ['FeedKind', 'EventType', 'Timeframe', 'FeedQuery', 'FeedItem', 'FeedPage', 'EngagementIn', 'EngagementOut',
+           'get_feed', 'engage_post', 'VideoOut', 'VideoList', 'SegmentsQuery', 'SegmentOut', 'SegmentList', 'LabelIn',
+           'LabelOut', 'LabelsQuery', 'LabelList', 'list_videos', 'list_video_segments', 'list_labels', 'label_segment',
+           'MarketsQuery', 'MarketOut', 'MarketList', 'CandlesQuery', 'Candle', 'CandlesOut', 'MetricsOut',
+           'MarketMetrics', 'list_markets', 'market_candles', 'market_metrics', 'StoryOut', 'StoryList',
+           'SummariesQuery', 'SummaryOut', 'StorySummaries', 'SuggestionIn', 'SuggestionOut', 'list_stories',
+           'story_summaries', 'list_story_suggestions', 'request_suggestion']
 
 # %% ../../nbs/web/06_lines_api.ipynb #fcea97e9
 def _py(v):
@@ -47,14 +47,7 @@ def _records(df: pd.DataFrame) -> list[dict]:
     "The rows of `df` as dicts of plain Python values (see `_py`)."
     return [{k: _py(v) for k, v in r.items()} for r in df.to_dict("records")]
 
-class PageQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(50, ge=1, le=500, description="items per page")
-    offset: int = Field(0, ge=0, description="skip this many")
 
-def _page(rows: list, q: PageQuery) -> tuple[list, Optional[int]]:
-    "The first `q.limit` of `rows` (fetched with limit + 1) and the next page's offset (None: no more)."
-    return rows[: q.limit], (q.offset + q.limit if len(rows) > q.limit else None)
 
 # %% ../../nbs/web/06_lines_api.ipynb #d43f9fb9
 FeedKind = Literal["new", "following", "trending", "for-you"]
@@ -231,7 +224,7 @@ def list_videos(call: Call):
     if call.scopes is not None and "view" not in call.scopes: return VideoList(videos=[], next_offset=None)
     df = highlights.videos(visible_to=call.user, store=call.store)       # the permission filter is in its SQL
     rows = _records(df.iloc[q.offset: q.offset + q.limit + 1])
-    rows, nxt = _page(rows, q)
+    rows, nxt = page(rows, q)
     return VideoList(videos=[VideoOut(**{k: r[k] for k in VideoOut.model_fields}) for r in rows], next_offset=nxt)
 
 @route("GET", "/videos/{video_id}/segments", tag="highlights", query=SegmentsQuery, response=SegmentList)
@@ -251,7 +244,7 @@ def list_labels(call: Call):
         visible(call.user, "view", "video", l.video_id, scopes=call.scopes))
     if q.video_id is not None: sel = sel.where(l.video_id == q.video_id)
     rows = call.store.rows(sel.order_by(l.video_id, l.start_s, l.label_id).limit(q.limit + 1).offset(q.offset))
-    rows, nxt = _page([dict(r) for r in rows], q)
+    rows, nxt = page([dict(r) for r in rows], q)
     return LabelList(labels=[LabelOut(**r) for r in rows], next_offset=nxt)
 
 @route("POST", "/segments/{segment_id}/label", tag="highlights", body=LabelIn, response=LabelOut, status=201,
@@ -358,7 +351,7 @@ def list_markets(call: Call):
         visible(call.user, "view", "market", m.exchange + ":" + m.symbol, scopes=call.scopes))
     if not q.include_paused: sel = sel.where(m.enabled == sa.true())
     rows = call.store.rows(sel.order_by(m.exchange, m.symbol).limit(q.limit + 1).offset(q.offset))
-    rows, nxt = _page(rows, q)
+    rows, nxt = page(rows, q)
     return MarketList(markets=[MarketOut(market_id=f"{r['exchange']}:{r['symbol']}", **r) for r in rows],
                       next_offset=nxt)
 
@@ -474,7 +467,7 @@ def list_stories(call: Call):
     sel = sa.select(s.story_id, s.title, s.format, s.running_summary.is_not(None).label("summarized"), s.imported_at,
                     s.updated_at).where(visible(call.user, "view", "story", s.story_id, scopes=call.scopes))
     rows = call.store.rows(sel.order_by(s.title, s.story_id).limit(q.limit + 1).offset(q.offset))
-    rows, nxt = _page(rows, q)
+    rows, nxt = page(rows, q)
     return StoryList(stories=[StoryOut(**r) for r in rows], next_offset=nxt)
 
 @route("GET", "/stories/{story_id}/summaries", tag="stories", query=SummariesQuery, response=StorySummaries)

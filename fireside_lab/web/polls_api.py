@@ -15,11 +15,12 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from .. import polls
 from ..polls.ballots import cast_in, definition
-from .api import ApiError, Call, error_mapper, field_of, route, writer
+from .api import ApiError, Call, PageQuery, error_mapper, field_of, page, route, writer
 
 # %% auto #0
-__all__ = ['PollIn', 'PollOut', 'PollList', 'ListQuery', 'BallotIn', 'Receipt', 'OptionResult', 'ReportOut', 'poll_out',
-           'BallotBatch', 'ballot_batch', 'list_polls', 'create_poll', 'get_poll', 'vote', 'poll_report', 'close_poll']
+__all__ = ['PollIn', 'PollOut', 'PollSummary', 'PollList', 'BallotIn', 'Receipt', 'OptionResult', 'ReportOut',
+           'poll_out', 'BallotBatch', 'ballot_batch', 'list_polls', 'create_poll', 'get_poll', 'vote', 'poll_report',
+           'close_poll']
 
 # %% ../../nbs/web/04_polls_api.ipynb #2f08cdb9
 class PollIn(BaseModel):
@@ -56,15 +57,26 @@ class PollOut(BaseModel):
     created_at: dt.datetime
     ballots: Optional[int] = None
 
+class PollSummary(BaseModel):
+    "A poll in a list: what `polls.list_polls` reads (the option labels and times are in `GET /polls/{poll_id}`)."
+    poll_id: str
+    question: str
+    kind: str
+    privacy: str
+    privacy_p: Optional[float] = None
+    epsilon: Optional[float] = None
+    options: int = Field(description="how many options")
+    allow_change: bool
+    public: bool
+    status: Literal["scheduled", "open", "closed"]
+    creator: Optional[str] = None
+    created_at: dt.datetime
+    ballots: int
+
 class PollList(BaseModel):
     "A page of polls, newest first."
-    polls: list[PollOut]
+    polls: list[PollSummary]
     next_offset: Optional[int] = Field(None, description="give it as `offset` for the next page; None: no more")
-
-class ListQuery(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    limit: int = Field(50, ge=1, le=500, description="polls per page")
-    offset: int = Field(0, ge=0, description="skip this many")
 
 class BallotIn(BaseModel):
     "A ballot: one option (label or index) for a single-choice poll, a list of them for a multiple-choice poll."
@@ -178,18 +190,17 @@ def _get(call: Call, poll_id: str) -> polls.Poll:
     return p
 
 # %% ../../nbs/web/04_polls_api.ipynb #4e00ee57
-@route("GET", "/polls", tag="polls", query=ListQuery, response=PollList)
+@route("GET", "/polls", tag="polls", query=PageQuery, response=PollList)
 def list_polls(call: Call):
     "The polls the caller may view, newest first, a page at a time."
     q = call.query
     df = polls.list_polls(visible_to=call.user, limit=q.limit + 1, offset=q.offset, store=call.store)
-    more = len(df) > q.limit
-    out = []
-    for r in df.head(q.limit).itertuples():
-        out.append(PollOut(poll_id=r.poll_id, question=r.question, options=[], kind=r.kind, privacy=r.privacy,
-                           privacy_p=_finite(r.privacy_p), epsilon=_finite(r.epsilon), allow_change=False,
-                           public=bool(r.public), status=r.status, created_at=r.created_at, ballots=int(r.ballots)))
-    return PollList(polls=out, next_offset=q.offset + q.limit if more else None)
+    rows, nxt = page(list(df.itertuples()), q)
+    return PollList(polls=[PollSummary(poll_id=r.poll_id, question=r.question, kind=r.kind, privacy=r.privacy,
+                                       privacy_p=_finite(r.privacy_p), epsilon=_finite(r.epsilon), options=r.options,
+                                       allow_change=r.allow_change, public=r.public, status=r.status,
+                                       creator=r.creator, created_at=r.created_at, ballots=r.ballots)
+                           for r in rows], next_offset=nxt)
 
 @route("POST", "/polls", tag="polls", body=PollIn, response=PollOut, status=201)
 def create_poll(call: Call):
