@@ -72,3 +72,44 @@ jobs.chain("test.chain", ["test.source", ["test.square", "test.cube"], "test.tot
 def where():
     "Report which process ran this gpu-queue task and which devices it saw."
     return {"pid": os.getpid(), "cuda_visible_devices": os.environ.get("CUDA_VISIBLE_DEVICES")}
+
+
+# chains (tests/test_jobs_chains.py): outputs declared by a TypedDict return annotation, nested chains, a chain whose
+# second step cannot get its inputs, slow chains to cancel
+from typing import TypedDict  # noqa: E402
+
+
+class Incremented(TypedDict):
+    x: int
+
+
+class Seeded(TypedDict):
+    x: int
+
+
+@jobs.task(name="test.inc")
+def inc(x: int) -> Incremented:
+    return {"x": x + 1}
+
+
+@jobs.task(name="test.seed")
+def seed(n: int, z: int = 0) -> Seeded:
+    return {"x": n}
+
+
+@jobs.task(name="test.needs_z")
+def needs_z(z: int):
+    return {"w": z}
+
+
+@jobs.task(name="test.after_sleep")
+def after_sleep(slept: float):
+    return {"slept": slept}
+
+
+jobs.chain("test.inner", ["test.inc", "test.square"])                                  # outputs y, square
+jobs.chain("test.nested", ["test.source", ["test.inner", "test.cube"], "test.total"])   # a chain inside a group
+jobs.chain("test.seeded", ["test.seed", "test.needs_z"])          # 'z' only from the chain's own arguments
+jobs.chain("test.misfit", ["test.source", "test.needs_z"])        # test.source's outputs are not declared
+jobs.chain("test.slow_chain", ["test.sleep", "test.after_sleep"])
+jobs.chain("test.slow_nested", ["test.slow_chain", "test.after_sleep"])

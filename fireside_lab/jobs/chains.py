@@ -9,11 +9,11 @@ import sqlalchemy as sa
 
 from . import tables
 from .runs import insert_run, jsonable, record_event, run_row
-from .tasks import get_task
+from .tasks import TERMINAL, WAITING, InvalidParams, Task, get_task
 from ..store import utcnow
 
 # %% auto #0
-__all__ = ['merge_outputs', 'start_step', 'begin_chain', 'advance_chain']
+__all__ = ['merge_outputs', 'start_step', 'begin_chain', 'advance_chain', 'cancel_chain']
 
 # %% ../../nbs/jobs/05_chains.ipynb #c79d19a2
 class _Many(list):
@@ -40,53 +40,132 @@ _STEP_STARTED = sa.select(tables.chain_steps.c.step).where(
 _UPDATE_PARENT = tables.runs.update().where(tables.runs.c.run_id == sa.bindparam("b_run_id"),
                                             tables.runs.c.status == "running")
 
-def start_step(conn: sa.Connection, parent: dict, step: int, inputs: dict) -> list[tuple[str, str]]:
-    """Create the runs of chain step `step` (0-based) of `parent` (its row), each taking the `inputs` its task accepts,
-    and mark the step started. Returns the `(run_id, queue)` messages to send once committed.
-    Raises `store.ConstraintError` when another worker started that step first, `InvalidParams` for bad inputs."""
+def _check_step(members: list[dict], inputs: dict) -> list[tuple[Task, dict, str | None]]:
+    """Each member of a step (`{"task", "module"}`) with the `inputs` its task accepts, checked: `(task, params,
+    None)`, or `(task, what it was offered, the error)` when they do not fit; a member that is a chain has its first
+    step checked too."""
+    plan = []
+    for member in members:
+        t = get_task(member["task"], member["module"])
+        offered = jsonable({k: v for k, v in inputs.items() if k in t.model.model_fields})
+        try: params, error = jsonable(t.validate(offered)), None
+        except InvalidParams as e:
+            params, error = offered, f"{e} (its inputs: {', '.join(sorted(inputs)) or 'none'})"
+        if error is None and t.kind == "chain":
+            error = next((err for _, _, err in _check_step(t.steps[0], params) if err), None)
+        plan.append((t, params, error))
+    return plan
+
+def _start(conn: sa.Connection, parent: dict, step: int, plan: list) -> list[tuple[str, str]]:
     conn.execute(_STEP, {"parent_id": parent["run_id"], "step": step, "started_at": utcnow()})
     messages = []
-    for member in parent["chain"][step]:
-        t = get_task(member["task"], member["module"])
-        accepted = set(t.model.model_fields)
-        params = t.validate({k: v for k, v in inputs.items() if k in accepted})
-        row = run_row(t, jsonable(params), parent_id=parent["run_id"], chain_step=step)
-        insert_run(conn, row)
-        messages.append((row["run_id"], row["queue"]))
+    for t, params, _ in plan:
+        row = run_row(t, params, parent_id=parent["run_id"], chain_step=step)
+        if t.kind == "chain": messages += begin_chain(conn, row)
+        else:
+            insert_run(conn, row)
+            messages.append((row["run_id"], row["queue"]))
     return messages
 
+def start_step(conn: sa.Connection, parent: dict, step: int, inputs: dict) -> list[tuple[str, str]]:
+    """Create the runs of chain step `step` (0-based) of `parent` (its row), each taking the `inputs` its task accepts
+    (a member that is a chain is begun: its parent run and its first step's runs), and mark the step started. Returns
+    the `(run_id, queue)` messages to send once committed. Raises `store.ConstraintError` when another worker started
+    that step first, `InvalidParams` naming the member and parameter when the inputs do not fit (nothing written)."""
+    plan = _check_step(parent["chain"][step], inputs)
+    if errors := [e for _, _, e in plan if e]: raise InvalidParams("; ".join(errors))
+    return _start(conn, parent, step, plan)
+
 def begin_chain(conn: sa.Connection, row: dict) -> list[tuple[str, str]]:
-    "Insert a chain's parent run (`running` from the start) and its first step's runs; returns the messages to send."
+    """Insert a chain's parent run (`running` from the start; a nested chain's run too) and its first step's runs;
+    returns the messages to send. Raises `InvalidParams` when the first step's inputs do not fit (nothing written)."""
+    plan = _check_step(row["chain"][0], row["params"])
+    if errors := [e for _, _, e in plan if e]: raise InvalidParams("; ".join(errors))
     row = dict(row, status="running", started_at=row["created_at"])
     conn.execute(tables.runs.insert(), row)
     record_event(conn, row["run_id"], "queued", at=row["created_at"])
     record_event(conn, row["run_id"], "running", "chain started", row["created_at"])
-    return start_step(conn, row, 0, row["params"])
+    return _start(conn, row, 0, plan)
+
+def _end(conn: sa.Connection, parent: dict, values: dict, detail: str | None, now) -> list[tuple[str, str]]:
+    "Write the chain's final status and its event, once; a chain that is a step of another then advances that one."
+    done = conn.execute(_UPDATE_PARENT, {**values, "finished_at": now, "updated_at": now,
+                                         "b_run_id": parent["run_id"]}).rowcount
+    if done != 1: return []
+    record_event(conn, parent["run_id"], values["status"], detail, now)
+    return advance_chain(conn, parent["parent_id"], parent["chain_step"]) if parent["parent_id"] else []
+
+def _refuse_step(conn: sa.Connection, parent: dict, step: int, plan: list, now) -> list[tuple[str, str]]:
+    "Step `step` cannot start: each member that does not fit gets a `failed` run saying why; the chain fails."
+    conn.execute(_STEP, {"parent_id": parent["run_id"], "step": step, "started_at": now})
+    failed = []
+    for t, params, error in plan:
+        if error is None: continue
+        row = dict(run_row(t, params, parent_id=parent["run_id"], chain_step=step), status="failed",
+                   cause="invalid_inputs", error=error[:4000], finished_at=now)
+        insert_run(conn, row, f"invalid_inputs: {error[:500]}")
+        failed.append((row["run_id"], error))
+    error = f"step {step + 1} cannot start: run {failed[0][0]} failed: {failed[0][1]}"
+    return _end(conn, parent, dict(status="failed", cause="step_failed", error=error[:4000]),
+                f"step {step + 1} cannot start", now)
 
 def advance_chain(conn: sa.Connection, parent_id: str, step: int) -> list[tuple[str, str]]:
-    """After a run of step `step` of chain `parent_id` finished (in the caller's transaction): fail the chain when a run
-    of the step failed or was cancelled; when all succeeded, finish the chain (last step) or start the next step with
-    the merged outputs (over the chain's own arguments). Returns the messages to send once committed."""
+    """After a run of step `step` (0-based) of chain `parent_id` finished (in the caller's transaction): fail the chain
+    when a run of the step failed or was cancelled; when all succeeded, finish the chain (last step) or start the next
+    step with the merged outputs over the chain's own arguments — or, when those do not fit it, fail the chain and
+    that step (the finished step keeps its success). A chain that ends as a step of another advances that one.
+    A chain no longer `running` (cancelled, finished) is left alone. Returns the messages to send once committed."""
     if conn.execute(_STEP_STARTED, {"parent_id": parent_id, "step": step + 1}).first(): return []
     parent = conn.execute(_PARENT, {"run_id": parent_id}).mappings().first()
     if parent is None or parent["status"] != "running": return []
     kids = conn.execute(_KIDS, {"parent_id": parent_id, "step": step}).mappings().all()
     now = utcnow()
     if bad := [k for k in kids if k["status"] in ("failed", "cancelled")]:
-        error = f"step {step} run {bad[0]['run_id']} {bad[0]['status']}: {bad[0]['error']}"
-        conn.execute(_UPDATE_PARENT, {"status": "failed", "cause": "step_failed", "error": error, "finished_at": now,
-                                      "updated_at": now, "b_run_id": parent_id})
-        record_event(conn, parent_id, "failed", f"step {step} failed", now)
-        return []
+        b = bad[0]
+        error = f"step {step + 1} run {b['run_id']} {b['status']}" + (f": {b['error']}" if b["error"] else "")
+        return _end(conn, parent, dict(status="failed", cause="step_failed", error=error[:4000]),
+                    f"step {step + 1} {b['status']}", now)
     if any(k["status"] != "succeeded" for k in kids): return []
     merged = merge_outputs([k["outputs"] for k in kids])
     steps = len(parent["chain"])
     if step + 1 >= steps:
         conn.execute(_STEP, {"parent_id": parent_id, "step": step + 1, "started_at": now})   # finished once
-        conn.execute(_UPDATE_PARENT, {"status": "succeeded", "progress": 1.0, "outputs": merged, "finished_at": now,
-                                      "updated_at": now, "b_run_id": parent_id})
-        record_event(conn, parent_id, "succeeded", at=now)
-        return []
+        return _end(conn, parent, dict(status="succeeded", progress=1.0, outputs=merged), None, now)
+    plan = _check_step(parent["chain"][step + 1], {**parent["params"], **merged})
+    if any(e for _, _, e in plan): return _refuse_step(conn, dict(parent), step + 1, plan, now)
     conn.execute(_UPDATE_PARENT, {"progress": (step + 1) / steps, "progress_message": f"step {step + 2} of {steps}",
                                   "updated_at": now, "b_run_id": parent_id})
-    return start_step(conn, dict(parent), step + 1, {**parent["params"], **merged})
+    return _start(conn, dict(parent), step + 1, plan)
+
+# %% ../../nbs/jobs/05_chains.ipynb #8d2f6a41
+_OPEN_KIDS = (sa.select(tables.runs.c.run_id, tables.runs.c.status, tables.runs.c.kind)
+              .where(tables.runs.c.parent_id == sa.bindparam("parent_id"), tables.runs.c.status.notin_(TERMINAL))
+              .order_by(tables.runs.c.created_at, tables.runs.c.run_id))
+_CANCEL_CHAIN = (tables.runs.update()
+                 .where(tables.runs.c.run_id == sa.bindparam("b_run_id"), tables.runs.c.status == "running",
+                        tables.runs.c.kind == "chain")
+                 .values(status="cancelled", cause="cancelled", cancel_requested=True))
+_REQUEST_CANCEL = (tables.runs.update().where(tables.runs.c.run_id == sa.bindparam("b_run_id"))
+                   .values(cancel_requested=True))
+_CANCEL_WAITING = (tables.runs.update()
+                   .where(tables.runs.c.run_id == sa.bindparam("b_run_id"), tables.runs.c.status.in_(WAITING))
+                   .values(status="cancelled", cause="cancelled"))
+
+def cancel_chain(conn: sa.Connection, run_id: str, now=None) -> int:
+    """Cancel the running chain `run_id` in the caller's transaction: it becomes `cancelled` with its event, its
+    waiting step runs `cancelled`, its running ones `cancel_requested` (their workers stop them); nested chains alike.
+    Returns how many running step runs are left for their workers to stop; 0 when `run_id` is no running chain
+    (nothing written then)."""
+    now = now or utcnow()
+    if conn.execute(_CANCEL_CHAIN, {"b_run_id": run_id, "finished_at": now, "updated_at": now}).rowcount != 1: return 0
+    running = 0
+    for kid in conn.execute(_OPEN_KIDS, {"parent_id": run_id}).mappings().all():
+        if kid["kind"] == "chain":
+            running += cancel_chain(conn, kid["run_id"], now)
+            continue
+        conn.execute(_REQUEST_CANCEL, {"b_run_id": kid["run_id"], "updated_at": now})
+        if conn.execute(_CANCEL_WAITING, {"b_run_id": kid["run_id"], "finished_at": now, "updated_at": now}).rowcount:
+            record_event(conn, kid["run_id"], "cancelled", "its chain was cancelled", now)
+        else: running += 1
+    record_event(conn, run_id, "cancelled", f"cancelled; {running} running step run(s) stopped by their workers", now)
+    return running

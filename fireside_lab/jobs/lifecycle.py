@@ -127,8 +127,10 @@ def _claim(conn: sa.Connection, run_id: str, provenance: dict) -> dict | None:
         return dict(row)
     found = conn.execute(_STATUS, {"run_id": run_id}).first()
     if found is not None and found.status in WAITING and found.cancel_requested:
-        conn.execute(_CANCEL_WAITING, {"b_run_id": run_id, "finished_at": now, "updated_at": now})
+        row = conn.execute(_CANCEL_WAITING, {"b_run_id": run_id, "finished_at": now,
+                                             "updated_at": now}).mappings().first()
         record_event(conn, run_id, "cancelled", "cancelled before it started", now)
+        if row["parent_id"]: chains.advance_chain(conn, row["parent_id"], row["chain_step"])   # its chain fails
     return None
 
 def claim(run_id: str, *, store: Store | None = None) -> dict | None:
@@ -210,19 +212,30 @@ def fail(run: dict, error: BaseException, *, store: Store | None = None) -> str 
 _REQUEST_CANCEL = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"))
                    .values(cancel_requested=True).returning(*tables.runs.c))
 
-def _cancel(conn: sa.Connection, run_id: str) -> dict:
+_ROW = sa.select(tables.runs).where(_col.run_id == sa.bindparam("run_id"))
+
+def _cancel(conn: sa.Connection, run_id: str) -> tuple[dict, list[tuple[str, str]]]:
     now = utcnow()
     row = conn.execute(_REQUEST_CANCEL, {"b_run_id": run_id, "updated_at": now}).mappings().first()
     if row is None: raise UnknownRun(f"run {run_id!r}: no such run")
-    if row["status"] not in WAITING: return dict(row)
-    row = conn.execute(_CANCEL_WAITING, {"b_run_id": run_id, "finished_at": now, "updated_at": now}).mappings().first()
-    record_event(conn, run_id, "cancelled", "cancelled before it started", now)
-    return dict(row)
+    if row["kind"] == "chain" and row["status"] == "running": chains.cancel_chain(conn, run_id, now)
+    elif row["status"] in WAITING:
+        conn.execute(_CANCEL_WAITING, {"b_run_id": run_id, "finished_at": now, "updated_at": now})
+        record_event(conn, run_id, "cancelled", "cancelled before it started", now)
+    else: return dict(row), []
+    # a step of a chain that ended here ends its chain (`failed`: a step was cancelled), or a cancelled chain's
+    # cascade finds its chain no longer running and leaves it alone
+    messages = chains.advance_chain(conn, row["parent_id"], row["chain_step"]) if row["parent_id"] else []
+    return dict(conn.execute(_ROW, {"run_id": run_id}).mappings().first()), messages
 
 def cancel(run_id: str, *, store: Store | None = None) -> dict:
     """Cancel a run: a queued/retrying/interrupted run becomes `cancelled` at once; a running one is stopped by its
-    worker. Returns the run's row as this transaction left it. Raises `UnknownRun`."""
-    return (store or default()).transaction(_cancel, run_id)
+    worker. A running chain becomes `cancelled` at once, with its waiting step runs; its running step runs are stopped
+    by their workers, and no later step starts (`chains.cancel_chain`). A chain whose step run is cancelled ends
+    `failed`. Returns the run's row as this transaction left it. Raises `UnknownRun`."""
+    row, messages = (store or default()).transaction(_cancel, run_id)
+    _send_all(messages)
+    return row
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #1ccb9234
 _INTERRUPT = (tables.runs.update()

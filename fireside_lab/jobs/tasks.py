@@ -17,6 +17,7 @@ from typing import Any, Callable, Literal, Optional
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, create_model
 from pydantic_settings import SettingsConfigDict
+from typing_extensions import is_typeddict
 
 from .. import config
 from ..config import project_root
@@ -25,7 +26,7 @@ from .tables import QUEUES, STATUSES
 # %% auto #0
 __all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask',
            'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'task', 'chain',
-           'get_task', 'import_configured', 'import_lines', 'tasks']
+           'check_chain', 'get_task', 'import_configured', 'import_lines', 'tasks']
 
 # %% ../../nbs/jobs/02_tasks.ipynb #12ecbb36
 @config.register_section
@@ -102,6 +103,7 @@ class Task:
     module: Optional[str] = None
     steps: Optional[list] = None          # chain: [[{"task": name, "module": module}, …], …], each list one step
     doc: str = ""
+    outputs: Optional[tuple] = None       # callable: the names of its outputs, when declared (`@task(outputs=…)`)
     _model: Any = field(default=None, repr=False)
 
     @property
@@ -117,10 +119,26 @@ class Task:
                 for n, f in self.model.model_fields.items()]
 
     def validate(self, params: dict) -> dict:
-        "The arguments checked and converted to the parameters' types (only those given); raises `InvalidParams`."
+        """The arguments checked and converted to the parameters' types (only those given); raises `InvalidParams`.
+        For a chain, also that every later step's required parameters can be supplied (`check_chain`)."""
         try: m = self.model(**params)
         except ValidationError as e: raise InvalidParams(_param_errors(self.name, e)) from None
-        return {k: getattr(m, k) for k in m.model_fields_set}
+        given = {k: getattr(m, k) for k in m.model_fields_set}
+        if self.kind == "chain": check_chain(self, set(given))
+        return given
+
+    def output_names(self) -> frozenset | None:
+        """The names of the outputs a run of this task can give: declared with `@task(outputs=…)`, else the keys of
+        the callable's `TypedDict` return annotation; a chain's are those of its last step's tasks (merged). None when
+        they are not known (a notebook, an undeclared callable): then a chain checks them when the step starts."""
+        if self.kind == "chain":
+            names = [get_task(m["task"], m["module"]).output_names() for m in self.steps[-1]]
+            return None if any(n is None for n in names) else frozenset().union(*names)
+        if self.outputs is not None: return frozenset(self.outputs)
+        if self.kind != "callable": return None
+        try: returns = typing.get_type_hints(self.fn).get("return")
+        except Exception: return None
+        return frozenset(typing.get_type_hints(returns)) if is_typeddict(returns) else None
 
 def _type_text(annotation) -> str:
     if isinstance(annotation, type): return annotation.__name__
@@ -199,14 +217,19 @@ def task(name: str | Callable | None = None,  # stable task name; default `modul
          queue: str = "cpu",                  # `cpu` or `gpu`
          retries: int = 0,                    # how many times a failed run is retried
          retry_delay: float = 1.0,            # first retry delay, seconds; doubles with each attempt (backoff)
-         timeout: float | None = None):       # whole-run limit, seconds (None: no limit)
+         timeout: float | None = None,        # whole-run limit, seconds (None: no limit)
+         outputs: list[str] | None = None):   # the names of the outputs it returns (None: its `TypedDict` return
+                                              # annotation's keys, else not declared); chains check them
     """Decorator registering a callable as a task; returns the callable unchanged, with `.task` set.
-    Raises `JobsError` for a bad queue or a negative `retries`."""
+    Raises `JobsError` for a bad queue, a negative `retries` or `outputs` that is not a list of names."""
     check_queue(queue)
     if retries < 0: raise JobsError(f"retries must be >= 0, got {retries!r}")
+    if outputs is not None and (isinstance(outputs, str) or not all(isinstance(o, str) and o for o in outputs)):
+        raise JobsError(f"outputs must be a list of output names, got {outputs!r}")
     def deco(fn):
         t = Task(name if isinstance(name, str) else f"{fn.__module__}.{fn.__qualname__}", "callable", queue, retries,
-                 retry_delay, timeout, fn=fn, module=fn.__module__, doc=inspect.getdoc(fn) or "")
+                 retry_delay, timeout, fn=fn, module=fn.__module__, doc=inspect.getdoc(fn) or "",
+                 outputs=None if outputs is None else tuple(outputs))
         _REGISTRY[t.name] = t
         fn.task = t
         return fn
@@ -215,9 +238,12 @@ def task(name: str | Callable | None = None,  # stable task name; default `modul
 def chain(name: str,    # the chain's task name
           steps: list,  # task names; a list of names is a group: it fans out, its outputs merged fan in to the next
           queue: str = "cpu") -> Task:
-    """Register a chain: each step's named outputs become the next step's keyword inputs. A group's outputs are merged
-    (a name given by several members becomes a list, in member order). Raises `UnknownTask` for an unregistered step,
-    `JobsError` for an empty chain or group."""
+    """Register a chain: each step's named outputs, over the chain's own arguments, become the next step's keyword
+    inputs. A group's outputs are merged (a name given by several members becomes a list, in member order). A step may
+    be another chain: it runs its own steps and passes its last step's outputs on. Raises `UnknownTask` for an
+    unregistered step, `JobsError` for an empty chain or group, `InvalidParams` when a later step requires a parameter
+    that neither the step before it outputs (where its outputs are declared) nor the first step takes (nothing is
+    registered then)."""
     if not steps: raise JobsError(f"chain {name!r}: steps is empty")
     spec = []
     for step in steps:
@@ -225,8 +251,33 @@ def chain(name: str,    # the chain's task name
         if not members: raise JobsError(f"chain {name!r}: an empty group")
         spec.append([{"task": get_task(m).name, "module": get_task(m).module} for m in members])
     t = Task(name, "chain", check_queue(queue), steps=spec, module=sys._getframe(1).f_globals.get("__name__"))
+    check_chain(t)
     _REGISTRY[name] = t
     return t
+
+def check_chain(t: Task,                # a chain
+                given: set | None = None):  # the names of the chain's arguments; None: any first-step parameter
+    """Check that each later step of chain `t` can receive its required parameters: from the outputs of the step
+    before it (skipped where those are not known, see `Task.output_names`) or from the chain's own arguments. Raises
+    `InvalidParams` naming the step (1-based), its task and each missing parameter."""
+    first = [get_task(m["task"], m["module"]) for m in t.steps[0]]
+    own = set(given) if given is not None else {n for f in first for n in f.model.model_fields}
+    problems = []
+    for i in range(1, len(t.steps)):
+        before = [get_task(m["task"], m["module"]) for m in t.steps[i - 1]]
+        outs = [b.output_names() for b in before]
+        if any(o is None for o in outs): continue
+        made = frozenset().union(*outs)
+        for m in t.steps[i]:
+            member = get_task(m["task"], m["module"])
+            for n, f in member.model.model_fields.items():
+                if not f.is_required() or n in made or n in own: continue
+                problems.append(f"step {i + 1} ({member.name!r}) requires parameter {n!r}, which step {i} "
+                                f"({', '.join(repr(b.name) for b in before)}) does not output "
+                                f"(its outputs: {', '.join(sorted(made)) or 'none'}) and "
+                                + ("the chain was not given" if given is not None
+                                   else "the chain's first step does not take"))
+    if problems: raise InvalidParams(f"chain {t.name!r}: " + "; ".join(problems))
 
 def _notebook_task(path: Path) -> Task:
     "The task of a pipeline notebook (made on first use; named `pipelines/…` when it is under the pipelines folder)."
