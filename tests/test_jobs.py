@@ -228,7 +228,8 @@ def _schedule_test(tmp, queue_url=None):
     start = time.time()
     # a virtual clock 60x real time: a one-minute schedule is due every real second
     with data_env(tmp, queue_url, FIRESIDE_JOBS_CLOCK=f"{start},60", FIRESIDE_JOBS_HEARTBEAT_S="0.5"):
-        jobs.schedule_add("each-minute", "* * * * *", "test.add", {"a": 40, "b": 2})
+        jobs.schedule_add("each-minute", "* * * * *", "test.add", {"a": 40, "b": 2},
+                          overlap="allow")   # every due time runs, even while the one before is still queued
         with workers(2) as ws:
             time.sleep(4.5)
             jobs.set_enabled("each-minute", False)

@@ -16,7 +16,7 @@ from .lifecycle import cancel, enqueue, retry
 from .presets import get_preset, preset_delete, preset_save, presets, run_preset
 from .runs import dead_letter, get_run, runs
 from .schedules import load_schedules, schedule_add, schedules, set_enabled
-from .tables import QUEUES, STATUSES
+from .tables import MISFIRES, OVERLAPS, QUEUES, STATUSES
 from .tasks import TERMINAL, JobsError, Task, get_task
 from .worker import run_worker
 from ..identity import cli_actor
@@ -164,24 +164,40 @@ def schedule_cmd():
 @click.option("--preset", help="take task and arguments from this preset")
 @click.option("-p", "--param", "pairs", nargs=2, multiple=True, metavar="NAME VALUE")
 @click.option("--disabled", is_flag=True, help="create it disabled")
-def schedule_add_cmd(name, cron, task_name, preset, pairs, disabled):
+@click.option("--queue", type=click.Choice(QUEUES), help="every run's queue (default: the preset's, else the task's)")
+@click.option("--timeout", type=float, help="every run's whole-run limit, seconds")
+@click.option("--retries", type=int, help="every run's retries")
+@click.option("--retry-delay", type=float, help="every run's first retry delay, seconds")
+@click.option("--overlap", type=click.Choice(OVERLAPS), default="skip", show_default=True,
+              help="a due time while the previous run is unfinished: skip it, queue it, or allow it to run alongside")
+@click.option("--misfire", type=click.Choice(MISFIRES), default="run_once", show_default=True,
+              help="a due time found late after downtime: one catch-up run, or skip to the next due time")
+def schedule_add_cmd(name, cron, task_name, preset, pairs, disabled, queue, timeout, retries, retry_delay, overlap,
+                     misfire):
     "Add schedule NAME."
     try:
         t = get_task(task_name) if task_name else (get_task(get_preset(preset)["task"]) if preset else None)
-        s = schedule_add(name, cron, t, _cli_params(t, pairs) if t else None, preset=preset, enabled=not disabled)
+        s = schedule_add(name, cron, t, _cli_params(t, pairs) if t else None, preset=preset, enabled=not disabled,
+                         queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay, overlap=overlap,
+                         misfire=misfire)
     except JobsError as e: _fail(e)
-    click.echo(f"schedule {s['name']}: {s['description']} ({s['cron']}) -> {s['task']}; next {s['next_run']}")
+    click.echo(f"schedule {s['name']}: {s['description']} ({s['cron']}) -> {s['task']}; overlap {s['overlap']}, "
+               f"misfire {s['misfire']}; next {s['next_run']}")
 
 @schedule_cmd.command("list")
 def schedule_list_cmd():
-    "List schedules with their English description and next run."
+    "List schedules: English description, task, overlap and misfire policies, run options, next run."
     ss = schedules()
     if not ss:
         click.echo("no schedules")
         return
     for s in ss:
         state = "on " if s["enabled"] else "off"
+        options = " ".join(f"{k}={s[c]:g}" if isinstance(s[c], float) else f"{k}={s[c]}"
+                           for k, c in (("queue", "queue"), ("timeout", "timeout_s"), ("retries", "retries"),
+                                        ("retry_delay", "retry_delay")) if s[c] is not None)
         click.echo(f"{s['name']:24} {state} {s['cron']:15} {s['description']:40} {s['task']} "
+                   f"overlap={s['overlap']} misfire={s['misfire']}{' ' + options if options else ''} "
                    f"next {s['next_run'] or '-'}")
 
 @schedule_cmd.command("enable")

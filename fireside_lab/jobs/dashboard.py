@@ -14,14 +14,16 @@ import pandas as pd
 
 from .. import jobs
 from . import tables as jobs_tables
+from .schedules import schedule_fires
 from ..web.sessions import SESSION, acting_user
 from ..web.shell import can, shell
 
 TITLE = "Jobs"
 
 # %% auto #0
-__all__ = ['TITLE', 'strip_ansi', 'runs_frame', 'visible_names', 'schedules_frame', 'workers_frame', 'presets_frame',
-           'dead_letter_frame', 'run_detail_html', 'notebook_html', 'may_change_run', 'dashboard']
+__all__ = ['TITLE', 'SCHEDULE_COLUMNS', 'strip_ansi', 'runs_frame', 'visible_names', 'schedules_frame', 'fires_frame',
+           'workers_frame', 'presets_frame', 'dead_letter_frame', 'run_detail_html', 'notebook_html', 'may_change_run',
+           'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -47,13 +49,37 @@ def visible_names(table, object_type: str, user) -> set[str] | None:
     from fireside_lab.identity import visible_ids
     return visible_ids(user, "view", object_type, table.c.name)
 
+SCHEDULE_COLUMNS = ("name", "cron", "description", "task", "enabled", "overlap", "misfire", "queue", "timeout_s",
+                    "retries", "retry_delay", "next_run", "last_fire")
+
+def _text(value) -> str:
+    "A cell's text: '' for a missing value, `30` for 30.0."
+    if value is None or (isinstance(value, float) and pd.isna(value)): return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
+
 def schedules_frame(user=None) -> pd.DataFrame:
-    "Schedules (those `user` may view, when given): name, cron, English description, task, enabled, next run."
-    columns = ["name", "cron", "description", "task", "enabled", "next_run"]
+    """Schedules (those `user` may view, when given): name, cron, English description, task, enabled, the overlap and
+    misfire policies, the run options of their runs (queue, timeout_s, retries, retry_delay; '' = the task's own),
+    next run, and what became of the latest due time (`last_fire`: outcome, due time, why)."""
     names = visible_names(jobs_tables.schedules, "schedule", user)
-    rows = [dict({c: s[c] for c in columns[:-1]}, next_run=str(s["next_run"] or "")) for s in jobs.schedules()
-            if names is None or s["name"] in names]
-    return pd.DataFrame(rows, columns=columns)
+    fires = schedule_fires(limit=1000).drop_duplicates("schedule")
+    last = {f["schedule"]: f"{f['outcome']} {f['due_at']:%Y-%m-%d %H:%M}" + (f": {f['detail']}" if f["detail"] else "")
+            for f in fires.to_dict("records")}
+    rows = [dict({c: s[c] for c in SCHEDULE_COLUMNS[:5]},
+                 **{c: _text(s[c]) for c in SCHEDULE_COLUMNS[5:11]},
+                 next_run=_text(s["next_run"]), last_fire=last.get(s["name"], ""))
+            for s in jobs.schedules() if names is None or s["name"] in names]
+    return pd.DataFrame(rows, columns=list(SCHEDULE_COLUMNS))
+
+def fires_frame(user=None, limit: int = 100) -> pd.DataFrame:
+    """What became of the latest due times (of the schedules `user` may view, when given), newest first: schedule,
+    due, outcome (run, skipped, waiting, missed), run_id, detail."""
+    df = schedule_fires(limit=limit)
+    names = visible_names(jobs_tables.schedules, "schedule", user)
+    if names is not None: df = df[df["schedule"].isin(names)]
+    return pd.DataFrame({"schedule": df["schedule"], "due": df["due_at"].dt.strftime("%Y-%m-%d %H:%M"),
+                         "outcome": df["outcome"], "run_id": df["run_id"].fillna(""),
+                         "detail": df["detail"].fillna("")}).reset_index(drop=True)
 
 def workers_frame() -> pd.DataFrame:
     "Workers with their last heartbeat and its age in seconds."
@@ -210,7 +236,7 @@ def _presets_tab(pn, msg, run_id, refresh, user):
 
 def _schedules_table(pn, msg, refresh, user):
     "The schedules table: the English description and an enable/disable switch (for who may change the schedule)."
-    fixed = {c: None for c in ("name", "cron", "description", "task", "next_run")}
+    fixed = {c: None for c in SCHEDULE_COLUMNS if c != "enabled"}
     editable = can(user, "change", "schedule")
     table = pn.widgets.Tabulator(schedules_frame(user), show_index=False, sizing_mode="stretch_width",
                                  name="schedules", disabled=not editable,
@@ -245,10 +271,16 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
     def refresh(*_):
         refresh_runs()
         schedules_t.value, workers_t.value, dead_t.value = schedules_frame(user), workers_frame(), dead_letter_frame()
+        fires_t.value = fires_frame(user)
     schedules_t = _schedules_table(pn, msg, refresh, user)
+    fires_t = pn.widgets.Tabulator(fires_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
+                                   name="schedule fires")
     presets_tab = _presets_tab(pn, msg, run_id, refresh, user)
-    note = pn.pane.Markdown("Cron times are UTC. Tick *enabled* to switch a schedule on or off.")
-    tabs = pn.Tabs(runs_tab, presets_tab, pn.Column(note, schedules_t, name="Schedules"),
+    note = pn.pane.Markdown("Cron times are UTC. Tick *enabled* to switch a schedule on or off. *overlap*: what a due "
+                            "time does while the previous run is unfinished (skip, queue, allow); *misfire*: what a "
+                            "due time found late after downtime does (run_once, skip).")
+    fires_note = pn.pane.Markdown("**Latest due times** and what became of them:")
+    tabs = pn.Tabs(runs_tab, presets_tab, pn.Column(note, schedules_t, fires_note, fires_t, name="Schedules"),
                    pn.Column(workers_t, name="Workers"), pn.Column(dead_t, name="Dead letter"), dynamic=False)
     inner = pn.Column(pn.pane.Markdown("# fireside-lab jobs"), tabs, sizing_mode="stretch_width")
     page = shell("jobs", inner, user)
@@ -259,5 +291,5 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
         pn.state.add_periodic_callback(refresh, period=refresh_ms)
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None: pn.state.onload(on_load)
     page._refresh, page._show, page.runs_tab, page.presets_tab = refresh, show, runs_tab, presets_tab
-    page.schedules_table, page.message, page.run_id = schedules_t, msg, run_id
+    page.schedules_table, page.fires_table, page.message, page.run_id = schedules_t, fires_t, msg, run_id
     return page

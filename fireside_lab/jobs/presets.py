@@ -57,7 +57,7 @@ def presets(*, store: Store | None = None):
     return (store or default()).frame(_LIST.order_by(tables.presets.c.name))
 
 def preset_delete(name: str, *, store: Store | None = None):
-    "Delete a preset (schedules keep their own copy of its arguments). Raises `JobsError` when there is none."
+    "Delete a preset (schedules keep their copy of its arguments and options). Raises `JobsError` when there is none."
     if not (store or default()).execute(_DELETE, {"b_name": name}): raise JobsError(f"preset {name!r}: no such preset")
 
 def run_preset(name: str, /, *, store: Store | None = None, submitted_by: str | None = None, **overrides) -> str:

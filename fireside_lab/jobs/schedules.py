@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import math
 import time
 import tomllib
 from pathlib import Path
@@ -18,14 +19,14 @@ from . import tables
 from .lifecycle import start_run
 from .runs import jsonable, run_row
 from .presets import get_preset
-from .tasks import JobsError, get_task, jobs_settings
+from .tasks import TERMINAL, JobsError, get_task, jobs_settings
 from ..store import UTC, ConstraintError, Store, default, utcnow
 
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule', 'schedules', 'set_enabled',
-           'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick']
+__all__ = ['log', 'OPTION_NAMES', 'MISFIRE_GRACE_S', 'describe_cron', 'next_runs', 'schedule_add', 'get_schedule',
+           'schedules', 'set_enabled', 'schedule_delete', 'load_schedules', 'clock', 'scheduler_tick', 'schedule_fires']
 
 # %% ../../nbs/jobs/10_schedules.ipynb #8a983ad6
 def _check_cron(cron: str) -> str:
@@ -62,6 +63,39 @@ _GET = sa.select(tables.schedules).where(tables.schedules.c.name == sa.bindparam
 _DELETE = tables.schedules.delete().where(tables.schedules.c.name == sa.bindparam("b_name"))
 _UPDATE = tables.schedules.update().where(tables.schedules.c.name == sa.bindparam("b_name"))
 _ENABLE = _UPDATE.where(tables.schedules.c.enabled == sa.false()).values(enabled=True)
+_END_WAITING = (tables.schedule_fires.update()
+                .where(tables.schedule_fires.c.schedule == sa.bindparam("b_name"),
+                       tables.schedule_fires.c.outcome == "waiting")
+                .values(outcome="skipped"))
+
+#: the run options a schedule carries (as a preset's `options`); `timeout` is the `timeout_s` column
+OPTION_NAMES = ("queue", "timeout", "retries", "retry_delay")
+
+def _number(where: str, key: str, value, *, integer: bool = False, positive: bool = False):
+    "`value` (None, or a number >= 0; > 0 when `positive`; whole when `integer`); raises `JobsError` naming `key`."
+    if value is None: return None
+    kind = "a whole number" if integer else "a number"
+    ok = not isinstance(value, bool) and isinstance(value, (int, float)) and math.isfinite(value)
+    ok = ok and (value == int(value) if integer else True) and (value > 0 if positive else value >= 0)
+    if not ok: raise JobsError(f"{where}: {key!r} must be {kind} {'> 0' if positive else '>= 0'}, got {value!r}")
+    return int(value) if integer else float(value)
+
+def _schedule_columns(where: str,                   # names the schedule in errors: `schedule 'nightly'`
+                      queue: str | None = None, timeout: float | None = None, retries: int | None = None,
+                      retry_delay: float | None = None, overlap: str | None = None,
+                      misfire: str | None = None) -> dict:
+    """Run options and policies as schedule columns (queue, timeout_s, retries, retry_delay, overlap, misfire); a None
+    option is the task's own, a None policy the default (`skip`, `run_once`). Raises `JobsError` naming `where`."""
+    if queue is not None and queue not in tables.QUEUES:
+        raise JobsError(f"{where}: 'queue' must be one of {tables.QUEUES}, got {queue!r}")
+    overlap, misfire = overlap or "skip", misfire or "run_once"
+    if overlap not in tables.OVERLAPS:
+        raise JobsError(f"{where}: 'overlap' must be one of {tables.OVERLAPS}, got {overlap!r}")
+    if misfire not in tables.MISFIRES:
+        raise JobsError(f"{where}: 'misfire' must be one of {tables.MISFIRES}, got {misfire!r}")
+    return dict(queue=queue, timeout_s=_number(where, "timeout", timeout, positive=True),
+                retries=_number(where, "retries", retries, integer=True),
+                retry_delay=_number(where, "retry_delay", retry_delay), overlap=overlap, misfire=misfire)
 
 def _schedule_dict(row) -> dict:
     "A schedule row with its English description and next due time (None while disabled)."
@@ -74,54 +108,80 @@ def schedule_add(name: str,                     # unique schedule name
                  cron: str,                     # 5-field cron expression, UTC
                  task_or_notebook=None,         # the task (or give `preset`)
                  params: dict | None = None,    # arguments (validated now)
-                 preset: str | None = None,     # take task and arguments from this preset
+                 preset: str | None = None,     # take task, arguments and run options from this preset
                  enabled: bool = True,          # create it switched on
                  source: str = "user",          # who wrote it: `user`, or the file it was loaded from
-                 *, store: Store | None = None) -> dict:
-    "Create a schedule; returns it. Raises `JobsError` for a bad cron, an existing name or a missing task/preset."
+                 *,
+                 queue: str | None = None,          # every run's queue (default: the preset's, else the task's)
+                 timeout: float | None = None,      # every run's whole-run limit, seconds
+                 retries: int | None = None,        # every run's retries
+                 retry_delay: float | None = None,  # every run's first retry delay, seconds
+                 overlap: str = "skip",             # a due time while the previous run is unfinished: skip/queue/allow
+                 misfire: str = "run_once",         # a due time found late (after downtime): run_once or skip
+                 store: Store | None = None) -> dict:
+    """Create a schedule; returns it. A preset's run options are copied with its task and arguments (the given ones
+    win), so every run the schedule fires has them. Raises `JobsError` for a bad cron, option or policy, an existing
+    name or a missing task/preset (nothing written)."""
     st = store or default()
     cron = _check_cron(cron)
+    given = dict(queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay)
     if preset:
         p = get_preset(preset, store=st)
         task_or_notebook, params = task_or_notebook or p["task"], {**p["params"], **(params or {})}
+        given = {**{k: v for k, v in p["options"].items() if k in OPTION_NAMES},
+                 **{k: v for k, v in given.items() if v is not None}}
     if task_or_notebook is None: raise JobsError(f"schedule {name!r}: give a task or a preset")
+    columns = _schedule_columns(f"schedule {name!r}", overlap=overlap, misfire=misfire, **given)
     t = get_task(task_or_notebook)
     clean = jsonable(t.validate(dict(params or {})))
     now = utcnow()
     row = dict(name=name, task=t.name, module=t.module, params=clean, preset=preset, cron=cron, enabled=bool(enabled),
-               enabled_at=now, source=source, created_at=now, updated_at=now)
+               enabled_at=now, source=source, created_at=now, updated_at=now, **columns)
     try: st.execute(tables.schedules.insert(), row)
     except ConstraintError: raise JobsError(f"schedule {name!r} already exists") from None
-    return _schedule_dict(row)
+    return get_schedule(name, store=st)
 
 def get_schedule(name: str, *, store: Store | None = None) -> dict:
-    "A schedule with its English description and next due time. Raises `JobsError` when there is none of that name."
+    """A schedule (name, task, module, params, preset, cron, enabled, run options queue/timeout_s/retries/retry_delay,
+    overlap, misfire, times) with its English description and next due time. Raises `JobsError` when there is none."""
     row = (store or default()).row(_GET, {"name": name})
     if row is None: raise JobsError(f"schedule {name!r}: no such schedule")
     return _schedule_dict(row)
 
 def schedules(*, store: Store | None = None) -> list[dict]:
-    "Every schedule (dicts with description and next_run), by name."
+    "Every schedule (dicts as `get_schedule`), by name."
     rows = (store or default()).rows(sa.select(tables.schedules).order_by(tables.schedules.c.name))
     return [_schedule_dict(r) for r in rows]
 
 def set_enabled(name: str, enabled: bool, *, store: Store | None = None) -> dict:
-    "Enable or disable a schedule without deleting it (enabling does not fire due times that passed while disabled)."
+    """Enable or disable a schedule without deleting it (enabling does not fire due times that passed while disabled;
+    disabling turns the due times waiting for an unfinished run into `skipped`)."""
     st = store or default()
     get_schedule(name, store=st)
     now = utcnow()
-    if enabled: st.execute(_ENABLE, {"b_name": name, "enabled_at": now, "updated_at": now})
-    else: st.execute(_UPDATE, {"b_name": name, "enabled": False, "updated_at": now})
+    def write(conn):
+        if enabled: conn.execute(_ENABLE, {"b_name": name, "enabled_at": now, "updated_at": now})
+        else:
+            conn.execute(_UPDATE, {"b_name": name, "enabled": False, "updated_at": now})
+            conn.execute(_END_WAITING, {"b_name": name, "fired_at": now, "detail": "the schedule was switched off"})
+    st.transaction(write)
     return get_schedule(name, store=st)
 
 def schedule_delete(name: str, *, store: Store | None = None):
-    "Delete a schedule (its past runs stay). Raises `JobsError` when there is none of that name."
-    if not (store or default()).execute(_DELETE, {"b_name": name}):
-        raise JobsError(f"schedule {name!r}: no such schedule")
+    """Delete a schedule (its past runs and fires stay; due times still waiting become `skipped`). Raises `JobsError`
+    when there is none of that name."""
+    def write(conn):
+        if not conn.execute(_DELETE, {"b_name": name}).rowcount:
+            raise JobsError(f"schedule {name!r}: no such schedule")
+        conn.execute(_END_WAITING, {"b_name": name, "fired_at": utcnow(), "detail": "the schedule was deleted"})
+    (store or default()).transaction(write)
 
 # %% ../../nbs/jobs/10_schedules.ipynb #32a98b32
+_TOML_KEYS = ("name", "task", "cron", "params", "enabled") + OPTION_NAMES + ("overlap", "misfire")
+
 def _checked_entries(path: Path) -> list[tuple]:
-    "The `[[schedule]]` entries of a TOML file as (name, task, cron, params, enabled), all checked. Raises `JobsError`."
+    """The `[[schedule]]` entries of a TOML file as (name, task, cron, params, enabled, columns), all checked;
+    `columns`: the run options and policies. Raises `JobsError` naming the entry and the key."""
     try: doc = tomllib.loads(path.read_text())
     except (OSError, tomllib.TOMLDecodeError) as e: raise JobsError(f"{path}: {e}") from None
     entries = doc.get("schedule", [])
@@ -131,26 +191,32 @@ def _checked_entries(path: Path) -> list[tuple]:
         where = f"{path} schedule #{i + 1}"
         for k in ("name", "task", "cron"):
             if not e.get(k): raise JobsError(f"{where}: {k!r} is missing")
-        if bad := set(e) - {"name", "task", "cron", "params", "enabled"}:
-            raise JobsError(f"{where}: unknown key(s) {sorted(bad)}")
+        where = f"{where} ({e['name']})"
+        if bad := set(e) - set(_TOML_KEYS):
+            raise JobsError(f"{where}: unknown key(s) {sorted(bad)}; known: {_TOML_KEYS}")
+        if not isinstance(e.get("enabled", True), bool):
+            raise JobsError(f"{where}: 'enabled' must be true or false, got {e['enabled']!r}")
         try:
+            columns = _schedule_columns(where, **{k: e.get(k) for k in OPTION_NAMES + ("overlap", "misfire")})
             t, cron = get_task(e["task"]), _check_cron(e["cron"])
             clean = jsonable(t.validate(dict(e.get("params") or {})))
-        except JobsError as err: raise JobsError(f"{where} ({e['name']}): {err}") from None
-        checked.append((e["name"], t, cron, clean, bool(e.get("enabled", True))))
+        except JobsError as err:
+            raise JobsError(str(err) if str(err).startswith(where) else f"{where}: {err}") from None
+        checked.append((e["name"], t, cron, clean, e.get("enabled", True), columns))
     if len({c[0] for c in checked}) != len(checked): raise JobsError(f"{path}: a schedule name appears twice")
     return checked
 
 def load_schedules(path, *, store: Store | None = None) -> list[str]:
-    """Upsert the `[[schedule]]` entries (name, task, cron, params, enabled) of a TOML file; returns their names.
-    An existing schedule gets the file's task, cron and params but keeps its enabled/disabled state. Raises `JobsError`
-    (then nothing is written)."""
+    """Upsert the `[[schedule]]` entries of a TOML file (name, task, cron, params, enabled; run options queue,
+    timeout (s), retries, retry_delay (s); policies overlap, misfire); returns their names. An existing schedule gets
+    the file's task, cron, params, options and policies (a missing one: the task's own, the default policy) but keeps
+    its enabled/disabled state. Raises `JobsError` naming the entry and key (then nothing is written)."""
     path = Path(path)
     checked = _checked_entries(path)
     def write(conn):
         now = utcnow()
-        for name, t, cron, clean, enabled in checked:
-            changes = dict(task=t.name, module=t.module, params=clean, cron=cron, updated_at=now)
+        for name, t, cron, clean, enabled, columns in checked:
+            changes = dict(task=t.name, module=t.module, params=clean, cron=cron, updated_at=now, **columns)
             if conn.execute(_UPDATE, {"b_name": name, **changes}).rowcount: continue
             conn.execute(tables.schedules.insert(), dict(changes, name=name, preset=None, enabled=enabled,
                                                          enabled_at=now, source=path.name, created_at=now))
@@ -158,36 +224,137 @@ def load_schedules(path, *, store: Store | None = None) -> list[str]:
     return [c[0] for c in checked]
 
 # %% ../../nbs/jobs/10_schedules.ipynb #e50ae943
-_FIRED = sa.select(tables.schedule_fires.c.run_id).where(
-    tables.schedule_fires.c.schedule == sa.bindparam("schedule"), tables.schedule_fires.c.due_at == sa.bindparam("due"))
+_r, _f = tables.runs.c, tables.schedule_fires.c
+_UNFINISHED = tuple(s for s in tables.STATUSES if s not in TERMINAL)
+_FIRED = sa.select(_f.outcome).where(_f.schedule == sa.bindparam("schedule"), _f.due_at == sa.bindparam("due"))
 _FIRE = tables.schedule_fires.insert()
+_UNFINISHED_RUN = (sa.select(_r.run_id, _r.status)
+                   .where(_r.schedule == sa.bindparam("schedule"), _r.status.in_(_UNFINISHED), _r.parent_id.is_(None),
+                          _r.run_id != sa.bindparam("new"))
+                   .order_by(_r.created_at).limit(1))
+_FIRST_WAITING = (sa.select(_f.due_at, _f.detail)
+                  .where(_f.schedule == sa.bindparam("schedule"), _f.outcome == "waiting")
+                  .order_by(_f.due_at).limit(1))
+_LOCK = sa.select(tables.schedules.c.name).where(tables.schedules.c.name == sa.bindparam("name")).with_for_update()
+_RELEASE = tables.schedule_fires.update().where(_f.schedule == sa.bindparam("b_schedule"),
+                                                _f.due_at == sa.bindparam("b_due"), _f.outcome == "waiting")
+_FIRES_COLUMNS = ("schedule", "due_at", "outcome", "run_id", "fired_at", "detail")
 
-def clock() -> dt.datetime:
-    "The scheduler's now (aware UTC); `FIRESIDE_JOBS_CLOCK=EPOCH_SECONDS,SCALE` makes it a virtual clock for tests."
+#: a due time the tick finds more than this late (seconds of real time; times SCALE under a virtual clock) is a misfire
+MISFIRE_GRACE_S = 60.0
+
+def _clock_spec() -> tuple[float, float] | None:
+    "(EPOCH_SECONDS, SCALE) of `FIRESIDE_JOBS_CLOCK`, or None. Raises `SettingsError` for a malformed value."
     spec = jobs_settings().clock
-    if not spec: return utcnow()
+    if not spec: return None
     try: start, scale = (float(x) for x in spec.split(","))
     except ValueError:
         raise config.SettingsError(f"FIRESIDE_JOBS_CLOCK: expected EPOCH_SECONDS,SCALE, got {spec!r}") from None
+    return start, scale
+
+def clock() -> dt.datetime:
+    "The scheduler's now (aware UTC); `FIRESIDE_JOBS_CLOCK=EPOCH_SECONDS,SCALE` makes it a virtual clock for tests."
+    spec = _clock_spec()
+    if spec is None: return utcnow()
+    start, scale = spec
     return dt.datetime.fromtimestamp(start + (time.time() - start) * scale, UTC)
 
-def scheduler_tick(now: dt.datetime | None = None, *, store: Store | None = None) -> list[str]:
-    "Enqueue the latest due run of every enabled schedule that has not fired yet; returns the new run ids."
+def _late(seconds: float) -> str:
+    "A lateness in words: `3 min 5 s`."
+    m, s = divmod(int(round(seconds)), 60)
+    h, m = divmod(m, 60)
+    return " ".join(f"{v} {u}" for v, u in ((h, "h"), (m, "min"), (s, "s")) if v) or "0 s"
+
+class _NotNow(Exception):
+    "A run the tick meant to start must not start (its schedule's previous run is unfinished); the write rolls back."
+
+def _blocker(conn: sa.Connection, s, new_run_id: str = "", waiting_too: bool = True) -> str | None:
+    """Why a new run of schedule `s` must wait or be skipped under its overlap policy (its unfinished run; with
+    `waiting_too`, earlier due times still waiting), or None when it may start."""
+    if s["overlap"] == "allow": return None
+    r = conn.execute(_UNFINISHED_RUN, {"schedule": s["name"], "new": new_run_id}).first()
+    if r is not None: return f"run {r.run_id} was still {r.status}"
+    if waiting_too and s["overlap"] == "queue" and conn.execute(_FIRST_WAITING, {"schedule": s["name"]}).first():
+        return "earlier due times were waiting"
+    return None
+
+def _scheduled_run(s, due: dt.datetime) -> tuple:
+    "(task, new run row) of schedule `s` for due time `due`, with the schedule's run options. Raises `JobsError`."
+    t = get_task(s["task"], s["module"])
+    return t, run_row(t, jsonable(t.validate(s["params"])), queue=s["queue"], timeout=s["timeout_s"],
+                      retries=s["retries"], retry_delay=s["retry_delay"], schedule=s["name"], due_at=due,
+                      preset=s["preset"])
+
+def _record(st: Store, name: str, due: dt.datetime, outcome: str, detail: str):
+    "Record a due time that started no run (`skipped`, `waiting`, `missed`); another worker's record wins."
+    try: st.execute(_FIRE, {"schedule": name, "due_at": due, "run_id": None, "fired_at": utcnow(),
+                            "outcome": outcome, "detail": detail})
+    except ConstraintError: pass
+
+def _release(st: Store, s) -> str | None:
+    "Start the earliest waiting due time of a `queue` schedule `s` once its previous run ended; the run id or None."
+    w = st.row(_FIRST_WAITING, {"schedule": s["name"]})
+    if w is None or st.row(_UNFINISHED_RUN, {"schedule": s["name"], "new": ""}) is not None: return None
+    t, row = _scheduled_run(s, w["due_at"])
+    def take(conn):
+        conn.execute(_LOCK, {"name": s["name"]})                 # one decision per schedule at a time (PostgreSQL)
+        if _blocker(conn, s, row["run_id"], waiting_too=False): raise _NotNow()
+        values = dict(outcome="run", run_id=row["run_id"], fired_at=utcnow(),
+                      detail=f"waited ({w['detail']}), started when it ended")
+        if conn.execute(_RELEASE, {"b_schedule": s["name"], "b_due": w["due_at"], **values}).rowcount != 1:
+            raise _NotNow()                                      # another worker started it
+    try: return start_run(st, t, row, also=take)
+    except (_NotNow, ConstraintError): return None
+
+def _fire(st: Store, s, due: dt.datetime, late_s: float, grace_s: float) -> str | None:
+    "Decide due time `due` of schedule `s` (run, skip, wait or miss) once across workers; the new run id or None."
+    if late_s > grace_s and s["misfire"] == "skip":
+        _record(st, s["name"], due, "missed", f"found {_late(late_s)} late (after downtime); misfire policy skip")
+        return None
+    t, row = _scheduled_run(s, due)
+    detail = f"catch-up run, {_late(late_s)} late (after downtime)" if late_s > grace_s else None
+    def decide(conn):
+        conn.execute(_LOCK, {"name": s["name"]})                 # one decision per schedule at a time (PostgreSQL)
+        if (why := _blocker(conn, s, row["run_id"])) is not None: raise _NotNow(why)
+        conn.execute(_FIRE, {"schedule": s["name"], "due_at": due, "run_id": row["run_id"], "fired_at": utcnow(),
+                             "outcome": "run", "detail": detail})
+    try: return start_run(st, t, row, also=decide)
+    except ConstraintError: return None                          # another worker decided this due time first
+    except _NotNow as e:
+        outcome = "skipped" if s["overlap"] == "skip" else "waiting"
+        _record(st, s["name"], due, outcome, f"{e}; overlap policy {s['overlap']}")
+        return None
+
+def scheduler_tick(now: dt.datetime | None = None,   # the scheduler's now (default `clock()`); naive: UTC
+                   *, grace_s: float | None = None,  # misfire grace, seconds (default MISFIRE_GRACE_S, times SCALE)
+                   store: Store | None = None) -> list[str]:
+    """Decide the latest due time of every enabled schedule once, however many workers tick, and start the waiting
+    due times of `queue` schedules whose previous run ended; returns the new run ids. A due time becomes a run, or is
+    recorded `skipped` / `waiting` (overlap policy, while the schedule's previous run is unfinished) or `missed` (found
+    more than `grace_s` late by a `misfire="skip"` schedule). Earlier missed due times are never back-filled."""
     st = store or default()
     now = _aware(now or clock())
+    if grace_s is None: grace_s = MISFIRE_GRACE_S * ((_clock_spec() or (0, 1.0))[1])
     fired = []
     for s in st.rows(sa.select(tables.schedules).where(tables.schedules.c.enabled == sa.true())):
-        due = _latest_due(s["cron"], now)
-        if due < s["enabled_at"]: continue                # due before it was created or (re-)enabled
-        if st.row(_FIRED, {"schedule": s["name"], "due": due}): continue
         try:
-            t = get_task(s["task"], s["module"])
-            row = run_row(t, jsonable(t.validate(s["params"])), schedule=s["name"], due_at=due, preset=s["preset"])
-        except JobsError:
-            log.exception("schedule %s cannot fire", s["name"])
-            continue
-        def mark_fired(conn, name=s["name"], due=due, run_id=row["run_id"]):
-            conn.execute(_FIRE, {"schedule": name, "due_at": due, "run_id": run_id, "fired_at": utcnow()})
-        try: fired.append(start_run(st, t, row, also=mark_fired))
-        except ConstraintError: pass                       # another worker fired it first
+            if s["overlap"] == "queue" and (rid := _release(st, s)): fired.append(rid)
+            due = _latest_due(s["cron"], now)
+            if due < s["enabled_at"]: continue              # due before it was created or (re-)enabled
+            if st.row(_FIRED, {"schedule": s["name"], "due": due}): continue
+            if rid := _fire(st, s, due, (now - due).total_seconds(), grace_s): fired.append(rid)
+        except JobsError: log.exception("schedule %s cannot fire", s["name"])
     return fired
+
+def schedule_fires(schedule: str | None = None,  # only this schedule's
+                   limit: int = 200,             # at most this many
+                   *, store: Store | None = None):
+    """What became of each due time, newest first, as a DataFrame: schedule, due_at, outcome (run, skipped, waiting,
+    missed), run_id (None unless run), fired_at (when decided), detail (why)."""
+    import pandas as pd
+    stmt = sa.select(*(_f[c] for c in _FIRES_COLUMNS))
+    if schedule: stmt = stmt.where(_f.schedule == schedule)
+    df = (store or default()).frame(stmt.order_by(_f.due_at.desc(), _f.schedule).limit(int(limit)))
+    for c in ("due_at", "fired_at"): df[c] = pd.to_datetime(df[c], utc=True)
+    for c in ("run_id", "detail"): df[c] = df[c].astype(object).where(df[c].notna(), None)
+    return df

@@ -11,13 +11,16 @@ from .. import store
 from ..store import JSONText, UTCDateTime
 
 # %% auto #0
-__all__ = ['STATUSES', 'KINDS', 'QUEUES', 'runs', 'run_events', 'presets', 'schedules', 'schedule_fires', 'chain_steps',
-           'workers']
+__all__ = ['STATUSES', 'KINDS', 'QUEUES', 'OVERLAPS', 'MISFIRES', 'FIRE_OUTCOMES', 'runs', 'run_events', 'presets',
+           'schedules', 'schedule_fires', 'chain_steps', 'workers']
 
 # %% ../../nbs/jobs/01_tables.ipynb #4a8f040a
 STATUSES = ("queued", "running", "succeeded", "failed", "retrying", "cancelled", "interrupted")
 KINDS = ("callable", "notebook", "chain")
 QUEUES = ("cpu", "gpu")
+OVERLAPS = ("skip", "queue", "allow")              # a schedule's fire while its previous run is unfinished
+MISFIRES = ("run_once", "skip")                    # a schedule's due time found late (after downtime)
+FIRE_OUTCOMES = ("run", "skipped", "waiting", "missed")
 
 def _one_of(column: str, values: tuple[str, ...]) -> str:
     "SQL text: `column` is one of `values` (for a named CHECK constraint)."
@@ -73,6 +76,7 @@ runs = sa.Table(
     sa.Index("ix_runs_status_created_at", "status", "created_at"),
     sa.Index("ix_runs_task_created_at", "task", "created_at"),
     sa.Index("ix_runs_parent_id_chain_step", "parent_id", "chain_step"),
+    sa.Index("ix_runs_schedule_status", "schedule", "status"),
 )
 
 # %% ../../nbs/jobs/01_tables.ipynb #34abd144
@@ -112,6 +116,17 @@ schedules = sa.Table(
     sa.Column("source", sa.Text, nullable=False, server_default="user"),
     sa.Column("created_at", UTCDateTime, nullable=False),
     sa.Column("updated_at", UTCDateTime, nullable=False),
+    sa.Column("queue", sa.Text),                                # run options of every run it fires; NULL: the task's
+    sa.Column("timeout_s", sa.Double),                          # whole-run limit, seconds
+    sa.Column("retries", sa.Integer),
+    sa.Column("retry_delay", sa.Double),                        # first retry delay, seconds
+    sa.Column("overlap", sa.Text, nullable=False, server_default="skip"),       # skip, queue or allow
+    sa.Column("misfire", sa.Text, nullable=False, server_default="run_once"),   # run_once or skip
+    sa.CheckConstraint(_one_of("overlap", OVERLAPS), name="overlap"),
+    sa.CheckConstraint(_one_of("misfire", MISFIRES), name="misfire"),
+    sa.CheckConstraint(f"queue IS NULL OR {_one_of('queue', QUEUES)}", name="queue"),
+    sa.CheckConstraint("(retries IS NULL OR retries >= 0) AND (timeout_s IS NULL OR timeout_s > 0) "
+                       "AND (retry_delay IS NULL OR retry_delay >= 0)", name="options"),
 )
 
 # %% ../../nbs/jobs/01_tables.ipynb #0a7a7fdf
@@ -119,8 +134,12 @@ schedule_fires = sa.Table(
     "schedule_fires", store.metadata,
     sa.Column("schedule", sa.Text, primary_key=True),
     sa.Column("due_at", UTCDateTime, primary_key=True),
-    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id"), nullable=False),
-    sa.Column("fired_at", UTCDateTime, nullable=False),
+    sa.Column("run_id", sa.Text, sa.ForeignKey("runs.run_id")),    # NULL unless the outcome is `run`
+    sa.Column("fired_at", UTCDateTime, nullable=False),            # when the outcome was decided (or last changed)
+    sa.Column("outcome", sa.Text, nullable=False, server_default="run"),   # run, skipped, waiting or missed
+    sa.Column("detail", sa.Text),                                  # why: the unfinished run, how late …
+    sa.CheckConstraint(_one_of("outcome", FIRE_OUTCOMES), name="outcome"),
+    sa.CheckConstraint("(outcome = 'run') = (run_id IS NOT NULL)", name="run_id"),
 )
 
 chain_steps = sa.Table(

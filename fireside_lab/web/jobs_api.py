@@ -102,6 +102,12 @@ class ScheduleOut(BaseModel):
     enabled: bool
     preset: Optional[str] = None
     next_run: Optional[dt.datetime] = None
+    overlap: str = Field("skip", description="a due time while the previous run is unfinished: skip, queue or allow")
+    misfire: str = Field("run_once", description="a due time found late after downtime: run_once or skip")
+    queue: Optional[str] = Field(None, description="every run's queue (None: the task's)")
+    timeout_s: Optional[float] = Field(None, description="every run's whole-run limit, seconds (None: the task's)")
+    retries: Optional[int] = Field(None, description="every run's retries (None: the task's)")
+    retry_delay: Optional[float] = Field(None, description="every run's first retry delay, seconds (None: the task's)")
 
 class EnabledIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
@@ -229,9 +235,11 @@ def set_schedule_enabled(call: Call, name: str):
 
 @route("POST", "/schedules/{name}/run", tag="jobs", response=RunRef, status=201)
 def run_schedule(call: Call, name: str):
-    "Run a schedule's task now with its arguments (outside its cron times); the caller is the run's submitter."
+    """Run a schedule's task now with its arguments and run options (outside its cron times, whatever its overlap
+    policy); the caller is the run's submitter."""
     d = jobs.get_schedule(name, store=call.store)
     call.require("run", "schedule", name)
-    if d.get("preset"): rid = jobs.run_preset(d["preset"], submitted_by=call.actor, store=call.store, **d["params"])
-    else: rid = jobs.enqueue(d["task"], d["params"], submitted_by=call.actor, store=call.store)
+    rid = jobs.enqueue(jobs.get_task(d["task"], d["module"]), d["params"], queue=d["queue"], timeout=d["timeout_s"],
+                       retries=d["retries"], retry_delay=d["retry_delay"], preset=d["preset"],
+                       submitted_by=call.actor, store=call.store)
     return RunRef(run_id=rid)
