@@ -51,7 +51,7 @@ def test_notebook_run_end_to_end(backend):
     assert any(m and m.startswith("greeting ") for m in seen), seen                          # jobs.progress() in the notebook
     assert any(m and re.search(r"\bcell \d+ of \d+", m) for m in seen), seen                  # cell i of n
     nb, html = Path(r["notebook_path"]), Path(r["html_path"])
-    assert nb.exists() and html.exists() and nb.parent.parent == get_settings().runs_dir
+    assert nb.exists() and html.exists() and nb.parent == get_settings().runs_dir / rid / "1"   # attempt 1's folder
     cells = json.loads(nb.read_text())["cells"]
     assert any("injected-parameters" in c["metadata"].get("tags", []) for c in cells)
     assert "hello pytest #3" in html.read_text()

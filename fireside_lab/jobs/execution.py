@@ -33,11 +33,12 @@ log = logging.getLogger("fireside_lab.jobs")
 __all__ = ['log', 'Watch', 'Watchdog', 'watchdog', 'warm', 'execute']
 
 # %% ../../nbs/jobs/08_execution.ipynb #d04a4aec
-_CANCEL_REQUESTED = sa.select(tables.runs.c.cancel_requested).where(tables.runs.c.run_id == sa.bindparam("run_id"))
+_CLAIM_STATE = (sa.select(tables.runs.c.cancel_requested, tables.runs.c.status, tables.runs.c.attempt)
+                .where(tables.runs.c.run_id == sa.bindparam("run_id")))
 
 @dataclass
 class Watch:
-    "The watchdog's view of one run: what to check, and `cause` (`timeout`, `cancelled`) once it stopped the run."
+    "The watchdog's view of one run: what to check, and `cause` (`timeout`, `cancelled`, `superseded`) once stopped."
     st: Store
     run_id: str
     attempt: int
@@ -52,9 +53,10 @@ class Watch:
     notebook: dict | None = None
 
 class Watchdog(threading.Thread):
-    """The run being executed by this process: calls its `on_stop(cause)` once, on its timeout or when its cancel is
-    requested, and relays progress to its row: the notebook's own (`progress.json`) and which cell is running, in one
-    message ("greeting 2 of 3 · cell 3 of 4")."""
+    """The run being executed by this process: calls its `on_stop(cause)` once, on its timeout, when its cancel is
+    requested, or when its attempt is no longer the run's running attempt (`superseded`), and relays progress to its
+    row: the notebook's own (`progress.json`) and which cell is running, in one message ("greeting 2 of 3 · cell 3 of
+    4")."""
 
     def __init__(self):
         super().__init__(daemon=True, name="fireside-watchdog")
@@ -94,7 +96,11 @@ class Watchdog(threading.Thread):
         if w.cause is None and w.deadline is not None and now > w.deadline: return self._stop(w, "timeout")
         if now < w.next_check: return
         w.next_check = now + 0.3
-        if w.cause is None and w.st.scalar(_CANCEL_REQUESTED, {"run_id": w.run_id}): return self._stop(w, "cancelled")
+        if w.cause is None:
+            row = w.st.row(_CLAIM_STATE, {"run_id": w.run_id})
+            if row is None or row["status"] != "running" or row["attempt"] != w.attempt:
+                return self._stop(w, "superseded")
+            if row["cancel_requested"]: return self._stop(w, "cancelled")
         self._relay_progress(w)
 
     def run(self):
@@ -163,7 +169,8 @@ def _stop_main_thread(cause: str):
 def execute(run_id: str, *, store: Store | None = None):
     """Execute one run by id (the huey task): claim it, run it under the watchdog, record the outcome. A run that cannot
     be claimed (finished, cancelled, unknown, taken by another worker) is skipped. A SIGTERM of the worker is re-raised
-    as KeyboardInterrupt, so huey signals `INTERRUPTED` (and `worker.on_interrupted` re-queues the run)."""
+    as KeyboardInterrupt, so huey signals `INTERRUPTED` (and `worker.on_interrupted` re-queues the run). An attempt
+    that is superseded while it runs (its run re-queued and claimed again) is stopped and writes nothing."""
     st = store or default()
     run = claim(run_id, store=st)
     if run is None:
@@ -177,7 +184,7 @@ def execute(run_id: str, *, store: Store | None = None):
         CURRENT.clear()
         CURRENT.update(run_id=run_id, attempt=run["attempt"], store=st, outputs={})
         if t.kind == "notebook":
-            run_dir = get_settings().runs_dir / run_id
+            run_dir = get_settings().runs_dir / run_id / str(run["attempt"])     # each attempt its own folder
             run_dir.mkdir(parents=True, exist_ok=True)
             watch = dog.watch(st, run, deadline, lambda cause: kill_kernels(), run_dir)
             outs, extra = run_notebook(run, t, run_dir, lambda: watch.cause)
@@ -197,6 +204,10 @@ def execute(run_id: str, *, store: Store | None = None):
             stopped = Stopped(watch.cause)
             stopped.run_extra = getattr(e, "run_extra", None)
             e = stopped
+        if watch is not None and watch.cause == "superseded":
+            log.warning("run %s attempt %s was superseded (re-queued or claimed again elsewhere): stopped, nothing of "
+                        "it written", run_id, run["attempt"])
+            return
         fail(run, e, store=st)
     finally:
         dog.release()

@@ -18,7 +18,7 @@ from .tasks import Stopped, Task
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'kill_kernels', 'render_html', 'mark_stopped', 'failed_cell', 'run_notebook']
+__all__ = ['log', 'kill_kernels', 'ipc_kernel_manager', 'render_html', 'mark_stopped', 'failed_cell', 'run_notebook']
 
 # %% ../../nbs/jobs/07_notebooks.ipynb #6187a4cf
 def kill_kernels():
@@ -27,6 +27,29 @@ def kill_kernels():
     for p in psutil.Process().children(recursive=True):
         try: p.kill()
         except psutil.Error: pass
+
+@lru_cache(maxsize=None)
+def ipc_kernel_manager() -> type:
+    """jupyter_client's `AsyncKernelManager` with the `ipc` transport: the kernel's five ZeroMQ channels are Unix
+    sockets in a new private folder (mode 0700, `tempfile.mkdtemp`), removed when the kernel's resources are
+    cleaned up."""
+    import shutil, tempfile
+    from jupyter_client import AsyncKernelManager
+    from traitlets import CaselessStrEnum, default
+
+    class IPCKernelManager(AsyncKernelManager):
+        "A kernel manager whose kernel listens on Unix sockets in a private folder, never on TCP ports."
+        transport = CaselessStrEnum(["tcp", "ipc"], default_value="ipc", config=True)
+
+        @default("ip")
+        def _ip_default(self):
+            return os.path.join(tempfile.mkdtemp(prefix="fireside-kernel-"), "k")
+
+        async def _async_cleanup_resources(self, restart: bool = False):
+            await super()._async_cleanup_resources(restart=restart)
+            if not restart and self.transport == "ipc": shutil.rmtree(os.path.dirname(self.ip), ignore_errors=True)
+
+    return IPCKernelManager
 
 @lru_cache(maxsize=None)
 def _engine() -> str:
@@ -119,7 +142,7 @@ def run_notebook(row: dict,          # the claimed run
     try:
         papermill.execute_notebook(str(t.path), str(out), parameters=t.validate(row["params"]), engine_name=_engine(),
                                    progress_bar=False, log_output=False, cwd=str(t.path.parent), kernel_name="python3",
-                                   start_timeout=120)
+                                   start_timeout=120, kernel_manager_class=ipc_kernel_manager())
     except BaseException as e:
         err = e
     finally:

@@ -30,7 +30,7 @@ log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
 __all__ = ['log', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat', 'workers', 'cuda_devices',
-           'run_worker']
+           'parent_death_signal', 'die_with_parent', 'run_worker']
 
 # %% ../../nbs/jobs/11_worker.ipynb #edba351f
 _RUNNING = (sa.select(tables.runs.c.run_id, tables.runs.c.worker, tables.runs.c.consumer, tables.runs.c.started_at)
@@ -61,11 +61,13 @@ def recover_orphans(*, store: Store | None = None) -> list[str]:
     return out
 
 def on_interrupted(signal_name, task, *args):
-    "huey's `SIGNAL_INTERRUPTED` handler (in the worker process): a worker stopped mid-run re-queues its run at once."
+    """huey's `SIGNAL_INTERRUPTED` handler (in the worker process): a worker stopped mid-run re-queues its run at once;
+    stopped before its claim was written (the run still waiting, its message taken), it sends the message again."""
     try:
         run_id = task.args[0]
         get_run(run_id)
-        interrupt(run_id, worker_name(), f"worker {worker_name()} was stopped")
+        if not interrupt(run_id, worker_name(), f"worker {worker_name()} was stopped"):
+            requeue(run_id, f"re-queued: worker {worker_name()} was stopped before it started the run")
     except Exception: log.exception("handling an interrupted task")
 
 # %% ../../nbs/jobs/11_worker.ipynb #46183770
@@ -123,6 +125,35 @@ def cuda_devices() -> int:
     except Exception: return 0
 
 # %% ../../nbs/jobs/11_worker.ipynb #29dd8b9a
+_PR_SET_PDEATHSIG = 1          # <linux/prctl.h>
+
+def parent_death_signal(sig: int = signal.SIGTERM) -> bool:
+    """Ask Linux to send this process `sig` when the thread that forked it exits (`prctl(PR_SET_PDEATHSIG, sig)`, see
+    prctl(2)); True when set, False where there is no such call (not Linux), which is logged."""
+    import ctypes
+    try:
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(_PR_SET_PDEATHSIG, int(sig), 0, 0, 0) == 0: return True
+        log.warning("prctl(PR_SET_PDEATHSIG) failed: errno %d", ctypes.get_errno())
+    except (OSError, AttributeError):
+        log.warning("no prctl(PR_SET_PDEATHSIG) here: a worker process may outlive its parent")
+    return False
+
+def die_with_parent(parent: int,          # pid of the consumer that forked this process
+                    stop_flag=None):      # the consumer's stop flag (huey's `ForkSafeFlag`), set when it died
+    """In a process forked by a consumer (huey's `init_child`): on the parent's death, SIGTERM arrives; if the parent
+    is gone, set `stop_flag` and raise KeyboardInterrupt (huey interrupts the task in flight, the loop ends); otherwise
+    the SIGTERM goes to the handler installed before. A parent already gone before this call ends the process now."""
+    prev = signal.getsignal(signal.SIGTERM)
+    def on_term(signum, frame):
+        if os.getppid() != parent:
+            if stop_flag is not None: stop_flag.set()
+            raise KeyboardInterrupt
+        if callable(prev): return prev(signum, frame)
+    signal.signal(signal.SIGTERM, on_term)
+    parent_death_signal(signal.SIGTERM)
+    if os.getppid() != parent: raise SystemExit(f"process {os.getpid()}: its consumer {parent} is gone")
+
 def _consumer_class():
     from huey.consumer import Consumer
 
@@ -132,6 +163,11 @@ def _consumer_class():
             super().__init__(huey, **kw)
             self.queue_name, self.note, self._stop_beat = queue_name, note, threading.Event()
             self.worker_id, self._started = worker_name(), utcnow()
+            child_init, parent = self.environment.init_child, os.getpid()
+            def init_child(process):
+                child_init(process)
+                die_with_parent(parent, process.stop_flag)
+            self.environment.init_child = init_child
 
         def start(self):
             super().start()
@@ -194,6 +230,7 @@ def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
     procs = []
     def spawn(target, *args, env=None):
         def go():
+            parent_death_signal(signal.SIGTERM)     # huey's consumer stops (and re-queues) on SIGTERM
             if env: os.environ.update(env)
             target(*args)
         p = mp.Process(target=go, daemon=False)
