@@ -45,10 +45,9 @@ def test_polls_on_postgres(tmp_path):
                 except polls.PollError as e: out.append(type(e).__name__)
         st.transaction(batch)
         assert out == ["gc1", "DuplicateBallot", "gc2"]              # two ballots more: 503 below
-        polls.cast_ballots("once", [f"v{i}" for i in range(500)], np.zeros(500, np.int64),
-                           rng=np.random.default_rng(0), store=st)
+        polls.cast_ballots("once", [f"v{i}" for i in range(500)], np.zeros(500, np.int64), store=st)
         r = polls.report("once", store=st)
-        assert r.n == 503 and r.table["count"].sum() == 503 and r.table.ci_low[0] <= 1 <= r.table.ci_high[0] + 1e-12
+        assert r.n == 503 and r.table["count"].sum() == 503 and r.table.share[0] > 0.8   # truth 1, sd 0.023
         polls.close_poll("once", store=st)
         with pytest.raises(polls.PollError, match="is closed"):
             polls.vote("once", "zed", "a", store=st)
@@ -100,8 +99,8 @@ def test_revision_polls_0002_on_postgres(tmp_path):
         with pytest.raises(store.ConstraintError):
             st.execute(sa.text("UPDATE polls SET kind = 'ranked' WHERE poll_id = 'v1-plain'"))
         assert polls.report("v1-plain", store=st).n == 1          # the row counted by the trigger after the upgrade
-        polls.vote("v1-private", "bob", "no", rng=np.random.default_rng(0), store=st)
-        assert polls.vote("v1-private", "ann", "yes", rng=np.random.default_rng(0), store=st)["replaced"] is True
+        polls.vote("v1-private", "bob", "no", store=st)
+        assert polls.vote("v1-private", "ann", "yes", store=st)["replaced"] is True
         counts = {r["option_index"]: r["n"] for r in st.rows(sa.select(poll_counts)
                                                              .where(poll_counts.c.poll_id == "v1-private"))}
         assert counts[-1] == 2 and counts[0] + counts[1] == 2

@@ -40,7 +40,8 @@ def import_anes96(seed: int = 1996,            # seed of the private poll's rand
                   store: Store | None = None,  # the store (None = `store.default()`)
                  ) -> dict[str, int]:
     """Create the polls `anes96-pid` (plain) and `anes96-pid-private` (p = 0.5, randomized with `seed`) holding the 944
-    ANES 1996 answers; returns {poll_id: ballots imported} (0 for a poll that already exists)."""
+    ANES 1996 answers; returns {poll_id: ballots imported} (0 for a poll that already exists). The only seeded ballot
+    path: a survey replay, never a live vote (those draw from the OS's CSPRNG and take no seed)."""
     st = store or default()
     pid = anes96_pid()
     out = {}

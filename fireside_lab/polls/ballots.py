@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import secrets
 import weakref
 from datetime import datetime
 from typing import Sequence
@@ -54,9 +55,15 @@ def _check_open(poll: Poll, voters: Sequence[str], now: datetime):
         if bad := [v for v in voters if v not in allowed]:
             raise PollError(f"voter: {bad[0]!r} is not allowed to vote in poll {poll.poll_id!r}")
 
-def _randomize(poll: Poll, indexes: list[list[int]], rng) -> list[list[int]]:
-    "The stored form of ballots (lists of option indexes), randomized for a private poll."
+def _os_rng() -> np.random.Generator:
+    """A generator for one ballot call, seeded with 128 bits from the OS's CSPRNG (`secrets`): the only randomness a
+    live ballot uses (never a caller's seed)."""
+    return np.random.default_rng(secrets.randbits(128))
+
+def _randomize(poll: Poll, indexes: list[list[int]]) -> list[list[int]]:
+    "The stored form of ballots (lists of option indexes), randomized for a private poll (OS entropy, `_os_rng`)."
     if not poll.private: return indexes
+    rng = _os_rng()
     if poll.kind == "single":
         out = randomized_response(np.array([i[0] for i in indexes]), poll.k, poll.privacy_p, rng)
         return [[int(j)] for j in out]
@@ -105,15 +112,15 @@ def cast_in(conn: sa.Connection,  # the caller's open state transaction
             voter: str,           # who votes (1-200 printable characters)
             choices,              # as for `vote`
             *,
-            rng: np.random.Generator | None = None,  # randomness for a private poll; None = from the OS
             now=None,             # the time of the vote, UTC (None = now)
            ) -> dict:
     """Cast one ballot inside the caller's transaction `conn`, its statement isolated (`_statement`): when it raises,
     nothing of this ballot is written and the transaction goes on. That lets a server commit the ballots of many
     voters at once (one disk sync for all of them: group commit), each refused or accepted on its own. Returns the
     receipt of `vote`;
-    raises what `vote` raises (`PollError`, `DuplicateBallot`)."""
-    ballot = _ballot(poll, voter, choices, rng, now)
+    raises what `vote` raises (`PollError`, `DuplicateBallot`). A private poll's ballot is randomized with OS entropy
+    (no seed can be passed)."""
+    ballot = _ballot(poll, voter, choices, now)
     del choices                                   # nothing below sees the true answer
     replaced = False
     try:
@@ -130,12 +137,12 @@ def _statement(conn: sa.Connection):
     and lets the transaction go on, so the savepoint's two extra statements are saved."""
     return contextlib.nullcontext() if conn.dialect.name == "sqlite" else conn.begin_nested()
 
-def _ballot(poll: Poll, voter, choices, rng, now) -> dict:
+def _ballot(poll: Poll, voter, choices, now) -> dict:
     "The row of one checked ballot (choices randomized for a private poll). Raises `PollError`."
     voter = check_voter(voter)
     now = as_utc(now) or utcnow()
     _check_open(poll, [voter], now)
-    return dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)], rng)[0],
+    return dict(poll_id=poll.poll_id, voter=voter, choices=_randomize(poll, [_indexes(poll, choices)])[0],
                 cast_at=now)
 
 def _duplicate(poll: Poll, ballot: dict):
@@ -151,16 +158,17 @@ def vote(poll_id: str,          # the poll
          voter: str,            # who votes (1-200 printable characters)
          choices,               # single: one option (label or index); multiple: a list of them (may be empty)
          *,
-         rng: np.random.Generator | None = None,  # randomness for a private poll; None = from the OS
          now=None,              # the time of the vote, UTC (None = now)
          store: Store | None = None,  # the store (None = `store.default()`)
         ) -> dict:
     """Cast one ballot; returns a receipt {poll_id, voter, cast_at (aware UTC), replaced} (never the choices).
+    A private poll's answer is randomized first with a generator seeded from the OS's CSPRNG; there is no `rng` or
+    seed argument (passing one is a `TypeError`).
     Raises `PollError` for an unknown, malformed, scheduled or closed poll, a voter not allowed, an option not on the
     poll; `DuplicateBallot` for a second ballot when changing is not allowed. Nothing is written when it raises."""
     st = store or default()
     poll = _definition(st, check_poll_id(poll_id))
-    ballot = _ballot(poll, voter, choices, rng, now)
+    ballot = _ballot(poll, voter, choices, now)
     del choices                                   # nothing below sees the true answer
     replaced = False                              # one statement, one transaction: no savepoint needed (cast_in's)
     try: n = st.transaction(_insert_ballot, ballot)
@@ -190,10 +198,11 @@ def insert_ballots(conn: sa.Connection,
         conn.execute(sa.insert(ballots), rows)
     return len(voters)
 
-def _stored_batch(poll: Poll, choices, n: int, rng) -> list[list[int]]:
+def _stored_batch(poll: Poll, choices, n: int) -> list[list[int]]:
     """The stored form of n ballots given as an (n,) int array (single choice) or an (n, k) bool array (multiple),
-    randomized for a private poll. Raises `PollError` for another shape, dtype or an index outside 0..k-1."""
-    ch = np.asarray(choices)
+    randomized for a private poll (OS entropy, `_os_rng`). Raises `PollError` for another shape, dtype or an index
+    outside 0..k-1."""
+    ch, rng = np.asarray(choices), _os_rng()
     if poll.kind == "single":
         if ch.shape != (n,) or not np.issubdtype(ch.dtype, np.integer) or ((ch < 0) | (ch >= poll.k)).any():
             raise PollError(f"option: choices must be {n} option indexes in 0..{poll.k - 1}")
@@ -207,11 +216,10 @@ def cast_ballots(poll_id: str,           # the poll
                  voters: Sequence[str],  # n distinct voters
                  choices,                # single: n option indexes (array-like of int); multiple: (n, k) bool array
                  *,
-                 rng: np.random.Generator | None = None,  # randomness for a private poll; None = from the OS
                  now=None,               # cast time of every ballot, UTC (None = now)
                  store: Store | None = None,  # the store (None = `store.default()`)
                 ) -> int:
-    """Cast n ballots in one transaction (randomized first for a private poll); returns n.
+    """Cast n ballots in one transaction (randomized first for a private poll, with OS entropy: no seed); returns n.
     Raises `PollError` like `vote` (also for repeated voters in the batch) and `DuplicateBallot` if any voter already
     voted (then none of the batch is stored)."""
     st = store or default()
@@ -222,7 +230,7 @@ def cast_ballots(poll_id: str,           # the poll
     for v in voters: check_voter(v)
     now = as_utc(now) or utcnow()
     _check_open(poll, voters, now)
-    stored = _stored_batch(poll, choices, len(voters), rng)
+    stored = _stored_batch(poll, choices, len(voters))
     del choices                                   # nothing below sees the true answers
     try: n = st.transaction(insert_ballots, poll.poll_id, voters.tolist(), stored, now)
     except ConstraintError:

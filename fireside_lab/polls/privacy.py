@@ -54,7 +54,7 @@ def keep_probability(epsilon: float,  # privacy loss ε per ballot, > 0 (math.in
 def randomized_response(true: np.ndarray,  # single: (n,) int option indexes; multiple: (n, k) bool
                         k: int,            # number of options
                         p: float,          # keep probability, (0, 1]
-                        rng: np.random.Generator | None = None,  # None = seeded from the OS (secrets)
+                        rng: np.random.Generator | None = None,  # None = from the OS (secrets); seeded: replays only
                        ) -> np.ndarray:
     """Randomize answers: k-RR for an (n,) int array (kept with probability p, else uniform over k; Kairouz et al.
     2016), binary RR per option for an (n, k) bool array (each bit kept with probability p, else a fair coin; Warner
