@@ -20,7 +20,8 @@ import sqlalchemy as sa
 
 from .. import config
 from .signals import (
-    HighlightError, HighlightSettings, combined_score, detector_version, ffmpeg_command, load_settings, probe, signals)
+    HighlightError, HighlightSettings, combined_score, detector_version, ffmpeg_command, ffmpeg_timeout,
+    load_settings, probe, run_media, signals)
 from .tables import highlight_labels, highlight_segments, highlight_videos
 from ..store import Store, default, utcnow
 
@@ -71,8 +72,9 @@ def snap(t: float, fps: float) -> float:
     "Round a time (s) to the nearest frame boundary of a `fps` video (halves round up); seconds, 6 decimals."
     return round(float(np.floor(t * fps + 0.5 + 1e-9)) / fps, 6)
 
-def _run_ffmpeg(args: list, what: str):
-    p = subprocess.run(args, capture_output=True, text=True, errors="replace")
+def _run_ffmpeg(args: list, what: str, timeout_s: float):
+    "Run ffmpeg; `HighlightError` naming `what` when it fails, `FFmpegTimeout` when it runs past `timeout_s` (killed)."
+    p = run_media(args, what, timeout_s)
     if p.returncode != 0:
         lines = p.stderr.strip().splitlines()
         raise HighlightError(f"{what}: ffmpeg failed ({lines[-1] if lines else f'exit {p.returncode}'})")
@@ -84,9 +86,11 @@ def cut_clip(path: str | Path,  # source video
              fps: float,  # source frame rate, frames/s
              has_audio: bool = True,  # copy the first audio stream (AAC)
              crf: int = 23,  # x264 quality
+             timeout_s: float | None = None,  # seconds until ffmpeg is killed (None = `ffmpeg_timeout(end_s-start_s)`)
             ) -> Path:
     """Cut `[start_s, end_s)` frame-accurately into an H.264/AAC mp4 (yuv420p, faststart); returns `out`.
-    Raises `HighlightError` for an empty range or an ffmpeg failure."""
+    Raises `HighlightError` for an empty range or an ffmpeg failure, `FFmpegTimeout` (a `HighlightError`) when ffmpeg
+    runs past `timeout_s` (it is killed; no file is left)."""
     import ffmpeg
     path, out = Path(path), Path(out)
     a, b = snap(start_s, fps), snap(end_s, fps)
@@ -102,7 +106,8 @@ def cut_clip(path: str | Path,  # source video
     if has_audio: kw.update(acodec="aac", **{"b:a": "128k"})
     args = ffmpeg_command(ffmpeg.output(*streams, str(part), format="mp4", **kw))
     try:
-        _run_ffmpeg(args, f"{path.name} clip {a:.2f}–{b:.2f} s")
+        _run_ffmpeg(args, f"{path.name} clip {a:.2f}–{b:.2f} s", ffmpeg_timeout(b - a) if timeout_s is None
+                    else timeout_s)
         os.replace(part, out)
     finally:
         part.unlink(missing_ok=True)
@@ -112,8 +117,10 @@ def thumbnail(path: str | Path,  # source video
               t: float,  # time of the frame, seconds
               out: str | Path,  # destination .jpg (temporary name, then renamed)
               width: int = 320,  # thumbnail width, pixels (height keeps the aspect ratio)
+              timeout_s: float | None = None,  # seconds before ffmpeg is killed (None = `ffmpeg_timeout(0)`: the base)
              ) -> Path:
-    "Write the frame at `t` as a JPEG thumbnail; returns `out`. Raises `HighlightError` on ffmpeg failure."
+    """Write the frame at `t` as a JPEG thumbnail; returns `out`. Raises `HighlightError` on ffmpeg failure,
+    `FFmpegTimeout` (a `HighlightError`) when ffmpeg runs past `timeout_s` (it is killed; no file is left)."""
     import ffmpeg
     path, out = Path(path), Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -121,7 +128,7 @@ def thumbnail(path: str | Path,  # source video
     args = ffmpeg_command(ffmpeg.input(str(path), ss=f"{max(0.0, t):.6f}").video.filter("scale", width, -2)
                           .output(str(part), vframes=1, format="image2", vcodec="mjpeg", **{"q:v": 3}))
     try:
-        _run_ffmpeg(args, f"{path.name} thumbnail at {t:.2f} s")
+        _run_ffmpeg(args, f"{path.name} thumbnail at {t:.2f} s", ffmpeg_timeout(0) if timeout_s is None else timeout_s)
         if not part.exists() or part.stat().st_size == 0:
             raise HighlightError(f"{path.name}: no frame at {t:.2f} s for a thumbnail")
         os.replace(part, out)
@@ -204,9 +211,10 @@ def _cut_segments(path: Path, segs: pd.DataFrame, info: dict, s: HighlightSettin
     rows = []
     for r in segs.itertuples():
         sid = hashlib.sha1(f"{video_id}|{version}|{r.start_s:.6f}|{r.end_s:.6f}".encode()).hexdigest()[:16]
-        clip = cut_clip(path, r.start_s, r.end_s, folder / f"{sid}.mp4", info["fps"], info["has_audio"], s.clip_crf)
+        clip = cut_clip(path, r.start_s, r.end_s, folder / f"{sid}.mp4", info["fps"], info["has_audio"], s.clip_crf,
+                        timeout_s=ffmpeg_timeout(r.end_s - r.start_s, s))
         written.append(clip)
-        thumb = thumbnail(path, r.peak_s, folder / f"{sid}.jpg")
+        thumb = thumbnail(path, r.peak_s, folder / f"{sid}.jpg", timeout_s=ffmpeg_timeout(0, s))
         written.append(thumb)
         rows.append(dict(segment_id=sid, video_id=video_id, detector_version=version, start_s=float(r.start_s),
                          end_s=float(r.end_s), score=float(r.score), peak_s=float(r.peak_s), clip_path=str(clip),
@@ -221,13 +229,14 @@ def detect_video(path: str | Path,  # a video file
     """Detect the highlights of one video and store them (signals in the lake first, then the video and segment rows
     in `state`). Returns a dict: path, name, video_id, detector_version, status ('done' or 'cached'), n_segments,
     duration_s, analysis_s (seconds spent decoding and analysing), segments (DataFrame of the segment rows, in time
-    order). Raises `HighlightError` naming the file for bad input, or the store's error; then no clip, thumbnail or
-    row of this analysis is left behind."""
+    order). Raises `HighlightError` naming the file for bad input (`FFmpegTimeout` when a probe, the analysis or a cut
+    runs past its timeout: `probe_timeout_s`, base + factor × the media's duration), or the store's error; then no
+    clip, thumbnail or row of this analysis is left behind."""
     st = store or default()
     path = Path(path)
     s = settings or load_settings()
     version = detector_version(s)
-    info = probe(path)
+    info = probe(path, s.probe_timeout_s)             # a short fixed timeout; it gives the duration for the others
     digest = content_hash(path)
     video_id = digest[:16]
     out = dict(path=str(path), name=path.stem, video_id=video_id, detector_version=version,
@@ -235,7 +244,7 @@ def detect_video(path: str | Path,  # a video file
     if not force and (segs := _cached(st, video_id, version)) is not None:
         return dict(out, status="cached", n_segments=len(segs), analysis_s=0.0, segments=segs)
     t0 = time.perf_counter()
-    sig = signals(path, s.window_s, s.analysis_width, info=info)
+    sig = signals(path, s.window_s, s.analysis_width, info=info, timeout_s=ffmpeg_timeout(info["duration_s"], s))
     sig["score"] = combined_score(sig, s).to_numpy()
     analysis_s = time.perf_counter() - t0
     segs = _snapped_segments(sig, info, s)

@@ -12,6 +12,7 @@ import re
 import shutil
 import subprocess
 import tempfile
+import threading
 from pathlib import Path
 from typing import Optional
 
@@ -23,8 +24,9 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 from .. import config
 
 # %% auto #0
-__all__ = ['DETECTOR', 'HighlightSettings', 'detector_version', 'load_settings', 'HighlightError', 'ffmpeg_tools',
-           'ffmpeg_command', 'probe', 'metadata_log', 'per_window', 'signals', 'unit_scale', 'combined_score']
+__all__ = ['DETECTOR', 'HighlightSettings', 'detector_version', 'load_settings', 'HighlightError', 'FFmpegTimeout',
+           'ffmpeg_timeout', 'run_media', 'ffmpeg_tools', 'ffmpeg_command', 'probe', 'metadata_log', 'per_window',
+           'signals', 'unit_scale', 'combined_score']
 
 # %% ../../nbs/highlights/02_signals.ipynb #7b2856e0
 DETECTOR = "signals-1"  # bump when the algorithm changes; settings are folded into the version by `detector_version`
@@ -51,6 +53,13 @@ class HighlightSettings(config._Base):
     analysis_width: int = Field(
         160, ge=16, le=1920, description="width of the grey frames used for scene change and motion, pixels")
     clip_crf: int = Field(23, ge=0, le=51, description="x264 quality of the cut clips (lower = better)")
+    probe_timeout_s: float = Field(
+        30.0, gt=0, description="a probe (ffprobe or `ffmpeg -i`) of one file is killed after this many seconds")
+    ffmpeg_timeout_base_s: float = Field(
+        60.0, gt=0, description="fixed part of an ffmpeg run's timeout (start-up, seeking, a thumbnail), seconds")
+    ffmpeg_timeout_factor: float = Field(
+        5.0, ge=0, description="ffmpeg time allowed per second of media it decodes: an analysis or a clip cut is "
+        "killed (the file fails) after base + factor × duration seconds")
 
     @model_validator(mode="after")
     def _some_weight(self):
@@ -58,9 +67,11 @@ class HighlightSettings(config._Base):
             raise ValueError("weight_loudness + weight_scene + weight_motion must be > 0")
         return self
 
+_NOT_IN_VERSION = {"clip_crf", "probe_timeout_s", "ffmpeg_timeout_base_s", "ffmpeg_timeout_factor"}  # not the output
+
 def detector_version(s: HighlightSettings) -> str:
     "The version string stored with every output: `signals-1+<8 hex of the settings that change the output>`."
-    keys = {k: v for k, v in s.model_dump().items() if k != "clip_crf"}
+    keys = {k: v for k, v in s.model_dump().items() if k not in _NOT_IN_VERSION}
     return f"{DETECTOR}+{hashlib.sha1(json.dumps(keys, sort_keys=True).encode()).hexdigest()[:8]}"
 
 def load_settings(**overrides) -> HighlightSettings:
@@ -71,6 +82,30 @@ def load_settings(**overrides) -> HighlightSettings:
 # %% ../../nbs/highlights/02_signals.ipynb #d33c1f76
 class HighlightError(ValueError):
     "A video cannot be analysed or cut; the message names the file and says why."
+
+class FFmpegTimeout(HighlightError):
+    "An ffmpeg or ffprobe run on a file took longer than its timeout and was killed; the message names both."
+
+def ffmpeg_timeout(duration_s: float,  # length of the media the run decodes, seconds
+                   s: HighlightSettings | None = None,  # the settings (default: `load_settings()`)
+                  ) -> float:
+    "The timeout of an ffmpeg run over `duration_s` seconds of media, seconds: base + factor × duration (≥ base)."
+    s = s or load_settings()
+    return s.ffmpeg_timeout_base_s + s.ffmpeg_timeout_factor * max(0.0, float(duration_s or 0.0))
+
+def _timed_out(what: str, tool: str, timeout_s: float) -> FFmpegTimeout:
+    return FFmpegTimeout(f"{what}: {tool} timed out after {timeout_s:.3g} s and was killed (hung or far too slow)")
+
+def run_media(args: list[str],  # the command line (ffmpeg or ffprobe first)
+              what: str,        # what runs, starting with the file's name (for the error message)
+              timeout_s: float, # seconds before the process is killed
+             ) -> subprocess.CompletedProcess:
+    """Run an ffmpeg/ffprobe command with stdout and stderr captured as text (undecodable bytes replaced). Raises
+    `FFmpegTimeout` naming `what` and the timeout when it runs longer than `timeout_s` seconds; the process is killed
+    and reaped first (nothing is left running)."""
+    try: return subprocess.run(args, capture_output=True, text=True, errors="replace", timeout=timeout_s)
+    except subprocess.TimeoutExpired:
+        raise _timed_out(what, "ffprobe" if "ffprobe" in Path(args[0]).name else "ffmpeg", timeout_s) from None
 
 def ffmpeg_tools() -> tuple[str, Optional[str]]:
     "`(ffmpeg, ffprobe)` executables: the system ones when on PATH, else imageio-ffmpeg's ffmpeg and no ffprobe (None)."
@@ -90,12 +125,13 @@ def _rate(s: str) -> float:
     try: return float(n) / float(d or 1) if float(d or 1) else 0.0
     except ValueError: return 0.0
 
-def _probe_ffprobe(path: Path, ffprobe: str) -> dict:
-    import ffmpeg
-    try: info = ffmpeg.probe(str(path), cmd=ffprobe)
-    except ffmpeg.Error as e:
-        msg = (e.stderr or b"").decode(errors="replace").strip().splitlines()
-        raise HighlightError(f"{path.name}: not a readable video ({msg[-1] if msg else 'ffprobe failed'})") from None
+def _probe_ffprobe(path: Path, ffprobe: str, timeout_s: float) -> dict:
+    "Probe with ffprobe's JSON (the command line of ffmpeg-python's `probe`, run here to have a timeout)."
+    p = run_media([ffprobe, "-show_format", "-show_streams", "-of", "json", str(path)], path.name, timeout_s)
+    if p.returncode != 0:
+        msg = p.stderr.strip().splitlines()
+        raise HighlightError(f"{path.name}: not a readable video ({msg[-1] if msg else 'ffprobe failed'})")
+    info = json.loads(p.stdout)
     streams = info.get("streams", [])
     v = [st for st in streams if st.get("codec_type") == "video" and not st.get("disposition", {}).get("attached_pic")]
     a = [st for st in streams if st.get("codec_type") == "audio"]
@@ -110,10 +146,9 @@ _DURATION_LINE = re.compile(r"Duration: (\d+):(\d+):(\d+(?:\.\d+)?)(?:, start: (
 _VIDEO_LINE = re.compile(r"Stream #\d+:\d+.*?: Video: (\w+).*?, (\d{2,5})x(\d{2,5})(?:.*?, ([\d.]+) fps)?")
 _AUDIO_LINE = re.compile(r"Stream #\d+:\d+.*?: Audio: (\w+)")
 
-def _probe_ffmpeg(path: Path, ffmpeg_exe: str) -> dict:
+def _probe_ffmpeg(path: Path, ffmpeg_exe: str, timeout_s: float) -> dict:
     "Probe with `ffmpeg -i` (no ffprobe): parse the Duration line and the stream lines of its log."
-    err = subprocess.run([ffmpeg_exe, "-hide_banner", "-i", str(path)], capture_output=True, text=True,
-                         errors="replace").stderr
+    err = run_media([ffmpeg_exe, "-hide_banner", "-nostdin", "-i", str(path)], path.name, timeout_s).stderr
     d, v, a = _DURATION_LINE.search(err), _VIDEO_LINE.search(err), _AUDIO_LINE.search(err)
     if not d or "Stream #" not in err:
         last = [l for l in err.strip().splitlines() if l.strip() and "At least one output" not in l]
@@ -124,15 +159,19 @@ def _probe_ffmpeg(path: Path, ffmpeg_exe: str) -> dict:
                 fps=float(v.group(4) or 0), width=int(v.group(2)), height=int(v.group(3)), has_audio=bool(a),
                 video_codec=v.group(1), audio_codec=a.group(1) if a else None)
 
-def probe(path: str | Path) -> dict:
+def probe(path: str | Path,
+          timeout_s: float | None = None,  # seconds before the probe is killed (None = `probe_timeout_s` setting)
+         ) -> dict:
     """Duration (s), start_s (the container's start time, s), fps, width, height, has_audio and codecs of a video file.
     Uses ffprobe when present, else parses `ffmpeg -i`. Raises `HighlightError` naming the file when it is missing,
-    empty, unreadable (truncated without its index, not a media file) or has no video stream."""
+    empty, unreadable (truncated without its index, not a media file) or has no video stream, and `FFmpegTimeout`
+    (a `HighlightError`) when the probe runs past `timeout_s` (it is killed)."""
     path = Path(path)
     if not path.is_file(): raise HighlightError(f"{path}: no such file")
     if path.stat().st_size == 0: raise HighlightError(f"{path.name}: is empty (0 bytes)")
     ff, fp = ffmpeg_tools()
-    info = _probe_ffprobe(path, fp) if fp else _probe_ffmpeg(path, ff)
+    timeout_s = load_settings().probe_timeout_s if timeout_s is None else timeout_s
+    info = _probe_ffprobe(path, fp, timeout_s) if fp else _probe_ffmpeg(path, ff, timeout_s)
     if info["duration_s"] <= 0: raise HighlightError(f"{path.name}: has zero duration")
     if info["fps"] <= 0: raise HighlightError(f"{path.name}: has no frame rate")
     return info
@@ -181,11 +220,20 @@ def _filter_graph(path: Path, info: dict, width: int, height: int, logs: Path) -
         outs.append(ffmpeg.output(a, os.devnull, format="null"))
     return ffmpeg_command(ffmpeg.merge_outputs(*outs))
 
-def _frame_differences(args: list[str], frame_bytes: int, err) -> tuple[list[float], int, int]:
+def _frame_differences(args: list[str], frame_bytes: int, err,
+                       timeout_s: float) -> tuple[list[float], int, int, bool]:
     """Run the decode, reading grey frames of `frame_bytes` bytes from its stdout in batches: the mean absolute
-    difference of each frame from the previous one (0–1; 0.0 for the first), the number of frames, the exit code."""
+    difference of each frame from the previous one (0–1; 0.0 for the first), the number of frames, the exit code, and
+    whether it was killed for running past `timeout_s` seconds (a timer kills it; its stdout then ends)."""
     diffs, prev, nframes = [], None, 0
     p = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=err)
+    killed = threading.Event()
+    def kill():
+        killed.set()
+        p.kill()
+    timer = threading.Timer(timeout_s, kill)
+    timer.daemon = True
+    timer.start()
     try:
         while True:
             buf = p.stdout.read(frame_bytes * 64)
@@ -203,25 +251,31 @@ def _frame_differences(args: list[str], frame_bytes: int, err) -> tuple[list[flo
     finally:
         p.stdout.close()
         rc = p.wait()
-    return diffs, nframes, rc
+        timer.cancel()
+    return diffs, nframes, rc, killed.is_set() and rc != 0
 
 def signals(path: str | Path,  # a video file
             window_s: float = 0.5,  # analysis window, seconds
             analysis_width: int = 160,  # width of the grey frames for scene change and motion, pixels
             info: Optional[dict] = None,  # `probe(path)` when already known
+            timeout_s: Optional[float] = None,  # seconds until the decode is killed (None = `ffmpeg_timeout`)
            ) -> pd.DataFrame:
     """Per-window signals of a video from one ffmpeg decode: a DataFrame with one row per window and columns
     `t` (window start, s, float64), `loudness` (max EBU R128 momentary loudness in the window, LUFS, NaN without audio),
     `scene` (max `select` scene score, 0–1), `motion` (mean absolute difference of consecutive grey frames, 0–1).
-    Raises `HighlightError` naming the file if ffmpeg fails or the video decodes short (truncated)."""
+    Raises `HighlightError` naming the file if ffmpeg fails or the video decodes short (truncated), `FFmpegTimeout`
+    (a `HighlightError`) if the decode runs past `timeout_s` (it is killed)."""
     path = Path(path)
     info = info or probe(path)
+    timeout_s = ffmpeg_timeout(info["duration_s"]) if timeout_s is None else timeout_s
     w = int(analysis_width) // 2 * 2
     h = max(2, int(round(w * info["height"] / info["width"] / 2)) * 2)
     with tempfile.TemporaryDirectory(prefix="fireside-hl-") as td:
         logs = Path(td)
         with open(logs / "stderr.txt", "wb") as err:
-            diffs, nframes, rc = _frame_differences(_filter_graph(path, info, w, h, logs), w * h, err)
+            graph = _filter_graph(path, info, w, h, logs)
+            diffs, nframes, rc, killed = _frame_differences(graph, w * h, err, timeout_s)
+        if killed: raise _timed_out(f"{path.name} analysis", "ffmpeg", timeout_s)
         stderr = (logs / "stderr.txt").read_text(errors="replace").strip()
         if rc != 0:
             raise HighlightError(f"{path.name}: ffmpeg failed ({stderr.splitlines()[-1] if stderr else f'exit {rc}'})")
