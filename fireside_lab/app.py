@@ -14,8 +14,8 @@ from .config import get_settings
 from .web.guard import web_settings  # noqa: F401  (registers the FIRESIDE_WEB_* settings)
 
 # %% auto #0
-__all__ = ['commands', 'dashboards', 'index_page', 'serve', 'serve_command', 'samples_dir', 'seed_bundled',
-           'first_admin', 'first_runs', 'up', 'up_command']
+__all__ = ['commands', 'dashboards', 'index_page', 'websocket_origins', 'serve', 'serve_command', 'samples_dir',
+           'seed_bundled', 'first_admin', 'first_runs', 'up', 'up_command']
 
 # %% ../nbs/50_app.ipynb #e77001a1
 def dashboards() -> dict[str, tuple[str, Callable]]:
@@ -45,6 +45,22 @@ def index_page():
     return shell("", page)
 
 # %% ../nbs/50_app.ipynb #671b2e48
+def websocket_origins(address: str,   # the address the server listens on (`0.0.0.0`, `::`: every interface)
+                      port: int) -> list[str]:
+    """The `host:port` origins whose browsers may open the dashboards' websockets (Bokeh's `allow_websocket_origin`):
+    the served address, localhost, 127.0.0.1, each name of `FIRESIDE_WEB_ALLOWED_HOSTS` (its port defaults to
+    `port`) and, served on every interface, this machine's host name and FQDN. A page from any other origin gets 403
+    on its websocket (Bokeh's cross-site websocket hijacking guard)."""
+    import re, socket
+    from fireside_lab.web.guard import web_settings
+    hosts = [address, "localhost", "127.0.0.1"] + list(web_settings().allowed_hosts)
+    if address in ("0.0.0.0", "::", ""): hosts += [socket.gethostname(), socket.getfqdn()]
+    out = []
+    for h in hosts:
+        o = h if re.fullmatch(r"[^:/\s]+:\d+", h) else f"{h}:{port}"
+        if o not in out: out.append(o)
+    return out
+
 def serve(port: int | None = None, address: str | None = None, show: bool = False, start: bool = True):
     """Serve every dashboard and the index from one Panel server (blocks while `start`).
     `port`/`address` default to `FIRESIDE_DASHBOARD_PORT`/`FIRESIDE_DASHBOARD_ADDRESS`; `/liveness` is the health
@@ -56,8 +72,7 @@ def serve(port: int | None = None, address: str | None = None, show: bool = Fals
     apps = {"/": index_page, **{slug: fn for slug, (title, fn) in dashboards().items()}}
     from fireside_lab.web.server import server_options
     return pn.serve(apps, port=port, address=address, show=show, start=start, liveness=True, title="fireside-lab",
-                    websocket_origin=[f"{address}:{port}", f"localhost:{port}", f"127.0.0.1:{port}"],
-                    **server_options())
+                    websocket_origin=websocket_origins(address, port), **server_options())
 
 @click.command("serve")
 @click.option("--port", type=int, default=None, help="port (default: FIRESIDE_DASHBOARD_PORT)")

@@ -35,14 +35,15 @@ def free_port() -> int:
 
 
 @contextlib.contextmanager
-def fireside_server(env: dict | None = None, timeout: float = 90):
-    """Serve every dashboard with `fireside-lab serve` on a free loopback port (sign-in required); yields the base URL.
+def fireside_server(env: dict | None = None, timeout: float = 90, address: str = "127.0.0.1"):
+    """Serve every dashboard with `fireside-lab serve` on a free port of `address` (default loopback; sign-in
+    required); yields the base URL (on 127.0.0.1).
 
     The server reads the test process's environment plus `env` (so `FIRESIDE_DATA_DIR` of the test's data dir); it
     runs in its own process group, which is stopped after. Its output goes to the file `PANEL_LOG` names, if any."""
     port = free_port()
     cmd = [sys.executable, "-c", "from fireside_lab.cli import main; main()", "serve", "--port", str(port),
-           "--address", "127.0.0.1"]
+           "--address", address]
     log = open(os.environ.get("PANEL_LOG", os.devnull), "w")
     p = subprocess.Popen(cmd, cwd=ROOT, env=dict(os.environ, PYTHONUNBUFFERED="1", **(env or {})), stdout=log,
                          stderr=subprocess.STDOUT, start_new_session=True)

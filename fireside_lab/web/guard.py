@@ -30,6 +30,10 @@ class WebSettings(config._Base):
     write_limit_address: str = Field("3000/second", description="API writes per client address, all tokens together")
     cors_origins: Annotated[list[str], NoDecode] = Field(
         [], description="browser origins allowed to call the API, comma separated (empty: none, CORS closed)")
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        [], description="host names (`host` or `host:port`) browsers use to reach the dashboards, comma separated; "
+        "their websockets are accepted (the served address, localhost and 127.0.0.1 always are; served on all "
+        "interfaces, this machine's host name and FQDN too)")
     max_body_bytes: int = Field(1_048_576, ge=1024, description="largest API request body, bytes (larger: 413)")
     session_hours: float = Field(12.0, gt=0, description="a dashboard sign-in lasts this long, hours")
     heartbeat_fresh_s: float = Field(90.0, gt=0, description="/readyz wants a worker heartbeat younger than this, s")
@@ -44,7 +48,7 @@ class WebSettings(config._Base):
         except ValueError: raise ValueError(f"not a rate limit like '10/minute;100/hour': {v!r}") from None
         return v
 
-    @field_validator("cors_origins", mode="before")
+    @field_validator("cors_origins", "allowed_hosts", mode="before")
     @classmethod
     def _origins(cls, v):
         if isinstance(v, str):
