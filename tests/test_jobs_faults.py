@@ -149,7 +149,8 @@ def redis_url():
 
 
 @pytest.fixture(scope="module", autouse=True)
-def print_table():
+def print_table(request):
+    "Print the table after the module's tests, past pytest's output capture (so `make test` shows it)."
     yield
     if RESULTS:
         lines = [f"{'fault':<16} {'runs':>5} {'lost':>5} {'duplicated':>11} {'struck':>7} {'re-queued after':>16} "
@@ -157,7 +158,9 @@ def print_table():
         lines += [f"{r['fault']:<16} {r['runs']:>5} {r['lost']:>5} {r['duplicated']:>11} {r['hit']:>7} "
                   f"{r['detected_s']:>14.1f} s {r['recovery_s']:>15.1f} s" for r in RESULTS]
         text = "\n".join(lines)
-        print("\n\nfault injection (20 runs in flight on a real Redis queue)\n" + text)
+        capture = request.config.pluginmanager.getplugin("capturemanager")
+        with capture.global_and_fixture_disabled():
+            print("\n\nfault injection (20 runs in flight on a real Redis queue)\n" + text)
         Path(os.environ.get("FIRESIDE_FAULT_TABLE", "/tmp/fireside-fault-table.txt")).write_text(text + "\n")
 
 
