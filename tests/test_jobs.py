@@ -110,7 +110,7 @@ def test_timeout(backend):
 def test_notebook_timeout_kills_kernel(backend):
     rid = jobs.enqueue("pipelines/examples/slow", {"seconds": 60}, timeout=4.0)
     r = jobs.wait(rid, timeout=60)
-    assert (r["status"], r["cause"]) == ("failed", "timeout")
+    assert (r["status"], r["cause"], r["error"]) == ("failed", "timeout", "timed out after 4 s")
     cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
     assert "time.sleep" in "".join(cells[r["failed_cell"]]["source"])      # the cell that was running
     worker_pid = int(r["worker"].rpartition(":")[2])
@@ -138,7 +138,7 @@ def test_cancel_running(backend):
         time.sleep(0.05)
     jobs.cancel(nb)
     r = jobs.wait(nb, timeout=30)
-    assert (r["status"], r["cause"]) == ("cancelled", "cancelled")
+    assert (r["status"], r["cause"], r["error"]) == ("cancelled", "cancelled", "cancelled while running")   # #17 item 5
     cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
     assert "time.sleep" in "".join(cells[r["failed_cell"]]["source"]) and Path(r["html_path"]).exists()
 
