@@ -157,6 +157,8 @@ def test_pipelines_detect_then_evaluate_on_review_labels(data_dir, tmp_path):
     highlights.label(segs.segment_id[0], "accept", "ada", store=st)
     for sid in segs.segment_id[1:]:
         highlights.label(sid, "reject", "ada", store=st)
+    from fireside_lab.highlights.review import mark_reviewed
+    mark_reviewed(outs["video_ids"][0], "ada", store=st)        # only fully reviewed videos are evaluated
     run3 = tmp_path / "run3"; run3.mkdir()
     ev = _papermill("evaluate_highlights.ipynb", tmp_path / "e.ipynb", dict(detector_version=outs["detector_version"]), run3)
     m = {r["tiou"]: r for r in ev["metrics"]}
@@ -185,6 +187,8 @@ def test_pipelines_through_jobs_with_a_real_worker(data_dir):
         segs = highlights.video_segments(r["outputs"]["video_ids"][0], ver, store=st)
         highlights.label(segs.segment_id[0], "adjust", "bo", start_s=segs.start_s[0] + 0.1, end_s=segs.end_s[0],
                          store=st)
+        from fireside_lab.highlights.review import mark_reviewed
+        mark_reviewed(r["outputs"]["video_ids"][0], "bo", store=st)   # only fully reviewed videos are evaluated
         rid2 = jobs.submit("pipelines/evaluate_highlights", detector_version=ver)
         r2 = jobs.wait(rid2, timeout=240)
         assert r2["status"] == "succeeded", r2["error"]

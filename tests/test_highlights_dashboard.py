@@ -67,7 +67,9 @@ def test_review_accept_and_adjust_in_browser(data_dir):
         page.get_by_text("Adjusted segment").wait_for(timeout=30_000)
         page.get_by_text("(adjusted)").first.wait_for(state="attached", timeout=30_000)
         page.screenshot(path=str(data_dir.parent / "highlights-review.png"))
-        # the evaluation tab scores the detector against the two labels just made
+        # the video is marked fully reviewed; the evaluation tab scores the detector against the two labels just made
+        page.get_by_role("button", name="Mark video fully reviewed").click()
+        page.get_by_text("Marked fully reviewed by").wait_for(timeout=30_000)
         page.get_by_text("Evaluation", exact=True).first.click()
         page.get_by_role("button", name="Evaluate against the review labels").click()
         page.get_by_text("Evaluated 1 detector version(s) on 1 reviewed video(s).").wait_for(timeout=60_000)

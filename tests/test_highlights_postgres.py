@@ -34,6 +34,7 @@ def test_highlights_on_postgres(data_dir):
         assert acc.segment_id.tolist() == [first] and acc.clip_path[0] == lab["clip_path"]
         assert highlights.labels(vid, store=st).decision.value_counts().to_dict() == \
             {"adjust": 1, **({"reject": len(segs) - 1} if len(segs) > 1 else {})}
+        highlights.mark_reviewed(vid, "ada", store=st)            # only fully reviewed videos are evaluated
         m = highlights.evaluate(ver, store=st)["metrics"].set_index("tiou")
         n = len(segs)
         assert m.loc[0.5, "tp"] == 1 and m.loc[0.5, "fp"] == n - 1 and np.isclose(m.loc[0.5, "precision"], 1 / n)

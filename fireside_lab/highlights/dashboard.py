@@ -14,7 +14,7 @@ import pandas as pd
 from ..config import project_root
 from .detection import detect, video_segments, video_signals, videos
 from .evaluation import compare, evaluate
-from .review import label
+from .review import label, mark_reviewed
 from .signals import HighlightError, HighlightSettings, load_settings, unit_scale
 from ..web.sessions import SESSION, acting_user
 from ..web.shell import can, shell
@@ -73,6 +73,7 @@ class HighlightReview:
         self.reject_btn = pn.widgets.Button(name="Reject", button_type="danger", width=110)
         self.adjust_btn = pn.widgets.Button(name="Save adjusted bounds", button_type="primary", width=190)
         self.detect_btn = pn.widgets.Button(name="Analyse the bundled sample videos", button_type="light", width=300)
+        self.reviewed_btn = pn.widgets.Button(name="Mark video fully reviewed", button_type="light", width=300)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.plot = pn.pane.HoloViews(None, sizing_mode="stretch_width", height=280)
         self.player = pn.pane.Video(None, width=560, height=320, loop=False)
@@ -83,6 +84,7 @@ class HighlightReview:
         self.reject_btn.on_click(lambda e: self.decide("reject"))
         self.adjust_btn.on_click(lambda e: self.decide("adjust"))
         self.detect_btn.on_click(lambda e: self.detect_samples())
+        self.reviewed_btn.on_click(lambda e: self.mark_reviewed())
         self.refresh_videos()
 
     # -- data
@@ -111,7 +113,7 @@ class HighlightReview:
 
     def show_video(self, keep_segment: bool = False):
         "Redraw the segment list, the table and the timeline for the selected video."
-        for b in (self.accept_btn, self.reject_btn, self.adjust_btn): b.visible = self.may_label
+        for b in (self.accept_btn, self.reject_btn, self.adjust_btn, self.reviewed_btn): b.visible = self.may_label
         vid, ver = self.ids
         if not vid: return
         segs = self.segments()
@@ -179,6 +181,17 @@ class HighlightReview:
         self.show_video(keep_segment=True)
         return lab
 
+    def mark_reviewed(self) -> Optional[dict]:
+        """Mark the selected video fully reviewed by the signed-in reviewer (their labels are then its ground truth in
+        the evaluation); report in `status`. Refused unless the user may change (label) the video."""
+        vid, _ = self.ids
+        if not vid or not self.may_label:
+            self.status.object = "Not marked: you may not review this video."
+            return None
+        m = mark_reviewed(vid, self.user.user_id, store=self.store)
+        self.status.object = f"Marked fully reviewed by {html.escape(m['reviewer'])}."
+        return m
+
     def detect_samples(self):
         "Analyse the bundled sample videos (data/samples/videos), then reload (for who may `run` detection)."
         if not can(self.user, "run", "video", store=self.store):
@@ -199,7 +212,7 @@ class HighlightReview:
         import panel as pn
         controls = pn.Column("### Review", self.video, self.reviewer_pane, self.detect_btn, width=380)
         decisions = pn.Column(self.segment, pn.Row(self.start, self.end), pn.Row(self.accept_btn, self.reject_btn),
-                              self.adjust_btn, self.status)
+                              self.adjust_btn, self.reviewed_btn, self.status)
         review = pn.Column(self.plot, self.table, pn.Row(self.player, decisions), sizing_mode="stretch_width")
         return pn.Row(controls, review, sizing_mode="stretch_width")
 

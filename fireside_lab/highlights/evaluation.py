@@ -8,19 +8,27 @@ from __future__ import annotations
 import uuid
 from typing import Iterable, Optional, Sequence
 
+import warnings
+
 import numpy as np
 import pandas as pd
 import sqlalchemy as sa
+from scipy.optimize import linear_sum_assignment
+from sklearn.metrics import cohen_kappa_score
 
-from .tables import highlight_labels, highlight_segments
+from .tables import (highlight_added_segments, highlight_labels, highlight_reviewed_videos,
+                                             highlight_segments, highlight_videos)
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['TIOUS', 'tiou', 'tiou_matrix', 'match', 'metrics', 'per_video', 'pr_curve', 'average_precision',
-           'ground_truth', 'predictions', 'evaluate', 'compare']
+__all__ = ['TIOUS', 'MAP_TIOUS', 'MERGE_TIOU', 'tiou', 'tiou_matrix', 'match', 'metrics', 'per_video', 'pr_curve',
+           'interpolated_precision_recall', 'average_precision', 'mean_ap', 'reviewer_segments', 'evaluated_videos',
+           'ground_truth', 'predictions', 'evaluate', 'compare', 'segment_f1', 'per_second', 'agreement']
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #71a463d5
-TIOUS = (0.3, 0.5, 0.7)  # the tIoU thresholds reported by default
+TIOUS = (0.3, 0.5, 0.7)  # the tIoU thresholds of precision / recall / F1 reported by default
+#: the tIoU thresholds of QVHighlights' mAP: 0.5:0.05:0.95, rounded to 2 digits as `standalone_eval` does
+MAP_TIOUS = tuple(float(f"{t:.2f}") for t in np.linspace(0.5, 0.95, 10))
 
 def tiou(a: Sequence[float],  # (start, end) of one segment, seconds
          b: Sequence[float],  # (start, end) of another, seconds
@@ -40,33 +48,37 @@ def tiou_matrix(pred: np.ndarray,  # (n, 2) float, start/end of predictions, sec
     return np.divide(inter, union, out=np.zeros_like(inter), where=union > 0)
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #47078116
-def match(pred: pd.DataFrame,  # predictions of ONE video: start_s, end_s (seconds)
-          gt: pd.DataFrame,  # labels of the same video: start_s, end_s (seconds)
+def match(pred: pd.DataFrame,  # predictions of ONE video: start_s, end_s (seconds), score (optional, 0–1)
+          gt: pd.DataFrame,  # ground truth of the same video: start_s, end_s (seconds)
           threshold: float = 0.5,  # minimum temporal IoU of a match, 0–1
          ) -> pd.DataFrame:
-    """Match predictions to labels greedily, in time order. Precisely:
+    """Match predictions to ground-truth segments one-to-one, greedily in score order. Precisely:
 
-    1. predictions are visited in time order: by `start_s`, then `end_s`, then their order in `pred`;
-    2. each prediction claims, among the labels **not yet claimed**, the one with the highest tIoU with it, provided
-       that tIoU is at least `threshold`; ties go to the label that comes first in time order (start_s, end_s, input
-       order);
-    3. a prediction that claims a label is a true positive; one that finds no unclaimed label with tIoU ≥ `threshold`
-       is a false positive; labels left unclaimed are false negatives.
+    1. predictions are visited by `score` descending, ties (and a `pred` without `score`) in their order in `pred`
+       (a stable sort, as ActivityNet's `prediction.sort(key=lambda x: -x['score'])`);
+    2. each prediction claims, among the segments **not yet claimed**, the one with the highest tIoU with it, provided
+       that tIoU is at least `threshold`; ties go to the segment that comes first in time order (start_s, end_s,
+       input order);
+    3. a prediction that claims a segment is a true positive; one that finds no unclaimed segment with tIoU ≥
+       `threshold` is a false positive; segments left unclaimed are false negatives.
 
-    This is ActivityNet's `compute_average_precision_detection` matching (best unused ground truth above the threshold)
-    with predictions in time order instead of score order. Returns one row per prediction, in `pred`'s index order:
-    `gt_index` (index label of the claimed label in `gt`, or None), `tiou` (float, 0 when unmatched), `tp` (bool)."""
-    p = pred.reset_index()
-    g = gt.reset_index().sort_values(["start_s", "end_s"], kind="stable")
-    ious = tiou_matrix(p[["start_s", "end_s"]].to_numpy(float), g[["start_s", "end_s"]].to_numpy(float))
-    used = np.zeros(len(g), bool)
-    gi, iou, tp = [None] * len(p), [0.0] * len(p), [False] * len(p)
-    for i in p.sort_values(["start_s", "end_s"], kind="stable").index:
+    This is ActivityNet's `compute_average_precision_detection` matching, used by QVHighlights' `standalone_eval`.
+    Returns one row per prediction, in `pred`'s index order: `gt_index` (index label of the claimed segment in `gt`,
+    or None), `tiou` (float, 0 when unmatched), `tp` (bool)."""
+    gb = gt[["start_s", "end_s"]].to_numpy(float).reshape(-1, 2)
+    gorder = np.lexsort((np.arange(len(gb)), gb[:, 1], gb[:, 0]))      # time order: start, end, input order
+    glabel = gt.index.to_numpy()[gorder]
+    ious = tiou_matrix(pred[["start_s", "end_s"]].to_numpy(float), gb[gorder])
+    n = len(pred)
+    used = np.zeros(len(gb), bool)
+    gi, iou, tp = [None] * n, [0.0] * n, [False] * n
+    order = np.argsort(-pred["score"].to_numpy(float), kind="stable") if "score" in pred else np.arange(n)
+    for i in order:
         cand = np.where(~used & (ious[i] >= threshold - 1e-12), ious[i], -1.0)
         if len(cand) == 0 or cand.max() < 0: continue
-        j = int(np.argmax(cand))  # first maximum = earliest label among ties
+        j = int(np.argmax(cand))  # first maximum = earliest segment among ties
         used[j] = True
-        gi[i], iou[i], tp[i] = g["index"].iloc[j], float(ious[i, j]), True
+        gi[i], iou[i], tp[i] = glabel[j], float(ious[i, j]), True
     return pd.DataFrame({"gt_index": pd.Series(gi, dtype=object, index=pred.index), "tiou": iou, "tp": tp},
                         index=pred.index)
 
@@ -117,8 +129,8 @@ def pr_curve(pred: pd.DataFrame,  # predictions: video_id, start_s, end_s, score
              threshold: float = 0.5,  # tIoU threshold of a match
             ) -> pd.DataFrame:
     """Precision and recall over the score threshold: for each distinct prediction score s (descending), the predictions
-    with score ≥ s are matched (time-order greedy, per video). Columns: score_threshold, n_predictions, tp, fp, fn,
-    precision, recall, f1. `average_precision(curve)` summarises it."""
+    with score ≥ s are matched (score-order greedy, per video). Columns: score_threshold, n_predictions, tp, fp, fn,
+    precision, recall, f1 (pooled over videos; the AP of QVHighlights is `average_precision`, per video)."""
     rows = []
     for s in sorted(pred.score.unique(), reverse=True):
         kept = pred[pred.score >= s]
@@ -128,38 +140,132 @@ def pr_curve(pred: pd.DataFrame,  # predictions: video_id, start_s, end_s, score
     return pd.DataFrame(rows, columns=["score_threshold", "n_predictions", "tp", "fp", "fn", "precision", "recall",
                                        "f1"])
 
-def average_precision(curve: pd.DataFrame) -> float:
-    """Area under a `pr_curve` as Σ (Rₖ − Rₖ₋₁)·Pₖ over descending score thresholds (R₀ = 0): the non-interpolated AP
-    of scikit-learn's `average_precision_score`; a float in 0–1, NaN for an empty curve."""
-    if curve.empty: return float("nan")
-    r = curve.recall.fillna(0).to_numpy()
-    p = curve.precision.fillna(0).to_numpy()
-    return float(np.sum(np.diff(np.concatenate([[0.0], r])) * p))
+
+# %% ../../nbs/highlights/05_evaluation.ipynb #d909f6e4
+def interpolated_precision_recall(precision: np.ndarray,  # (k,) float, cumulative precision in score order
+                                  recall: np.ndarray,  # (k,) float, cumulative recall in score order
+                                 ) -> float:
+    "ActivityNet's / QVHighlights' `interpolated_precision_recall`: the area under the monotone PR envelope, 0–1."
+    mp = np.hstack([[0.0], np.asarray(precision, float), [0.0]])
+    mr = np.hstack([[0.0], np.asarray(recall, float), [1.0]])
+    for i in range(len(mp) - 2, -1, -1): mp[i] = max(mp[i], mp[i + 1])
+    idx = np.where(mr[1:] != mr[:-1])[0] + 1
+    return float(np.sum((mr[idx] - mr[idx - 1]) * mp[idx]))
+
+def average_precision(pred: pd.DataFrame,  # predictions of ONE video: start_s, end_s (s), score
+                      gt: pd.DataFrame,  # its ground truth: start_s, end_s (s)
+                      thresholds: Iterable[float] = MAP_TIOUS,  # tIoU thresholds
+                      max_predictions: Optional[int] = 10,  # top predictions by score kept (QVHighlights: 10)
+                     ) -> pd.Series:
+    """The AP of one video at each tIoU threshold (QVHighlights' `compute_average_precision_detection`): a float
+    Series indexed by threshold; 0 everywhere when there are no predictions, NaN when there is no ground truth."""
+    thresholds = list(thresholds)
+    if gt.empty: return pd.Series(np.nan, index=thresholds, dtype=float)
+    p = pred.reset_index(drop=True).sort_values("score", ascending=False, kind="stable")
+    if max_predictions is not None: p = p.head(max_predictions)
+    out = {}
+    for th in thresholds:
+        if p.empty: out[th] = 0.0; continue
+        tp = match(p, gt, th).tp.to_numpy(float)          # in p's (score) order
+        tpc, fpc = np.cumsum(tp), np.cumsum(1 - tp)
+        out[th] = interpolated_precision_recall(tpc / (tpc + fpc), tpc / len(gt))
+    return pd.Series(out, dtype=float)
+
+def mean_ap(pred: pd.DataFrame,  # predictions: video_id, start_s, end_s (s), score
+            gt: pd.DataFrame,  # ground truth: video_id, start_s, end_s (s)
+            thresholds: Iterable[float] = MAP_TIOUS,  # tIoU thresholds
+            max_predictions: Optional[int] = 10,  # per video
+           ) -> tuple[pd.Series, pd.DataFrame]:
+    """QVHighlights' `compute_mr_ap`: (AP per threshold = mean over the videos with ground truth, a float Series
+    indexed by threshold; the per-video table: video_id, tiou, average_precision). mAP = the Series' mean over
+    MAP_TIOUS. Empty ground truth: an all-NaN Series."""
+    thresholds = list(thresholds)
+    rows = []
+    for vid in sorted(set(gt.video_id)):
+        ap = average_precision(pred[pred.video_id == vid], gt[gt.video_id == vid], thresholds, max_predictions)
+        rows += [dict(video_id=vid, tiou=th, average_precision=v) for th, v in ap.items()]
+    per = pd.DataFrame(rows, columns=["video_id", "tiou", "average_precision"])
+    overall = per.groupby("tiou").average_precision.mean().reindex(thresholds) if len(per) else \
+        pd.Series(np.nan, index=thresholds, dtype=float)
+    return overall, per
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #7404e12d
-def ground_truth(*, store: Store | None = None) -> pd.DataFrame:
-    "Accepted and adjusted review labels, by video and start: video_id, segment_id, start_s, end_s (reviewed, s)."
-    st = store or default()
-    l = highlight_labels
-    return st.frame(sa.select(l.c.video_id, l.c.segment_id, l.c.start_s, l.c.end_s)
-                    .where(l.c.decision.in_(["accept", "adjust"])).order_by(l.c.video_id, l.c.start_s))
+MERGE_TIOU = 0.5  # segments of reviewers (and of one reviewer) with at least this tIoU are the same highlight
 
-def _on_reviewed_videos(s: sa.Table):
-    return s.c.video_id.in_(sa.select(highlight_labels.c.video_id).distinct())
+def _cluster(seg: pd.DataFrame, one_per_reviewer: bool, threshold: float = MERGE_TIOU) -> list[dict]:
+    """Cluster one video's segments (start_s, end_s, reviewer) by tIoU with a cluster's mean bounds, in time order.
+    Returns clusters as dicts: start_s, end_s (mean bounds, s), reviewers (set)."""
+    clusters = []
+    for r in seg.sort_values(["start_s", "end_s", "reviewer"], kind="stable").itertuples():
+        best, best_iou = None, threshold - 1e-12
+        for c in clusters:
+            if one_per_reviewer and r.reviewer in c["reviewers"]: continue
+            iou = tiou((r.start_s, r.end_s), (np.mean(c["starts"]), np.mean(c["ends"])))
+            if iou >= best_iou and (best is None or iou > best_iou): best, best_iou = c, iou
+        if best is None: clusters.append(best := dict(starts=[], ends=[], reviewers=set()))
+        best["starts"].append(r.start_s); best["ends"].append(r.end_s); best["reviewers"].add(r.reviewer)
+    return [dict(start_s=float(np.mean(c["starts"])), end_s=float(np.mean(c["ends"])), reviewers=c["reviewers"])
+            for c in clusters]
 
-def predictions(detector_version: str, *, store: Store | None = None) -> pd.DataFrame:
-    """A detector version's segments on reviewed videos (videos with at least one label), by video and start:
-    video_id, segment_id, start_s, end_s (s), score (0–1)."""
+def reviewer_segments(*, store: Store | None = None) -> pd.DataFrame:
+    """Every reviewer's segments on the videos they marked fully reviewed (accept/adjust labels and added segments,
+    each reviewer's merged at tIoU ≥ 0.5), by video, reviewer, start: video_id, reviewer, start_s, end_s (s)."""
     st = store or default()
+    l, a, r = highlight_labels, highlight_added_segments, highlight_reviewed_videos
+    marked = lambda t: sa.exists().where(r.c.video_id == t.c.video_id, r.c.reviewer == t.c.reviewer)
+    q = sa.union_all(sa.select(l.c.video_id, l.c.reviewer, l.c.start_s, l.c.end_s)
+                     .where(l.c.decision.in_(["accept", "adjust"]), marked(l)),
+                     sa.select(a.c.video_id, a.c.reviewer, a.c.start_s, a.c.end_s).where(marked(a)))
+    raw = st.frame(q)
+    rows = [dict(video_id=v, reviewer=who, start_s=c["start_s"], end_s=c["end_s"])
+            for (v, who), g in raw.groupby(["video_id", "reviewer"]) for c in _cluster(g, one_per_reviewer=False)]
+    return pd.DataFrame(rows, columns=["video_id", "reviewer", "start_s", "end_s"]).sort_values(
+        ["video_id", "reviewer", "start_s"], ignore_index=True)
+
+def evaluated_videos(reviewer: Optional[str] = None,  # None: every fully reviewed video; else the ones they marked
+                     *, store: Store | None = None) -> list[str]:
+    "The video ids an evaluation covers: those marked fully reviewed (by `reviewer` when given), sorted."
+    st = store or default()
+    r = highlight_reviewed_videos
+    q = sa.select(r.c.video_id).distinct().order_by(r.c.video_id)
+    return [x["video_id"] for x in st.rows(q.where(r.c.reviewer == reviewer) if reviewer else q)]
+
+def ground_truth(reviewer: Optional[str] = None,  # a user id: their segments; None: the consensus
+                 *, store: Store | None = None) -> pd.DataFrame:
+    """The ground truth on fully reviewed videos, by video and start: video_id, start_s, end_s (s), support (reviewers
+    who marked the segment), n_reviewers (reviewers who marked the video fully reviewed; 1 for one reviewer's).
+    Consensus: segments marked by at least half of the video's reviewers, merged by tIoU ≥ 0.5 (see above)."""
+    st = store or default()
+    segs = reviewer_segments(store=st)
+    cols = ["video_id", "start_s", "end_s", "support", "n_reviewers"]
+    if reviewer is not None:
+        mine = segs[segs.reviewer == reviewer]
+        return mine.assign(support=1, n_reviewers=1)[cols].reset_index(drop=True)
+    r = highlight_reviewed_videos
+    n_rev = {x["video_id"]: x["n"] for x in st.rows(sa.select(r.c.video_id, sa.func.count().label("n"))
+                                                     .group_by(r.c.video_id))}
+    rows = [dict(video_id=v, start_s=c["start_s"], end_s=c["end_s"], support=len(c["reviewers"]), n_reviewers=n_rev[v])
+            for v, g in segs.groupby("video_id") for c in _cluster(g, one_per_reviewer=True)
+            if 2 * len(c["reviewers"]) >= n_rev[v]]
+    return pd.DataFrame(rows, columns=cols).sort_values(["video_id", "start_s"], ignore_index=True)
+
+def predictions(detector_version: str,  # the version
+                video_ids: Optional[Iterable[str]] = None,  # default: every fully reviewed video
+                *, store: Store | None = None) -> pd.DataFrame:
+    """A detector version's segments on the given (default: fully reviewed) videos, by video and start: video_id,
+    segment_id, start_s, end_s (s), score (0–1)."""
+    st = store or default()
+    vids = evaluated_videos(store=st) if video_ids is None else list(video_ids)
     s = highlight_segments
     return st.frame(sa.select(s.c.video_id, s.c.segment_id, s.c.start_s, s.c.end_s, s.c.score)
-                    .where(s.c.detector_version == detector_version, _on_reviewed_videos(s))
+                    .where(s.c.detector_version == detector_version, s.c.video_id.in_(vids))
                     .order_by(s.c.video_id, s.c.start_s))
 
-def _versions_on_reviewed_videos(st: Store) -> list[str]:
-    s = highlight_segments
-    q = sa.select(s.c.detector_version).distinct().where(_on_reviewed_videos(s)).order_by(s.c.detector_version)
-    return [r["detector_version"] for r in st.rows(q)]
+def _analysed(st: Store, video_ids: list[str]) -> pd.DataFrame:
+    "(detector_version, video_id) pairs of the analyses of these videos."
+    v = highlight_videos
+    return st.frame(sa.select(v.c.detector_version, v.c.video_id).where(v.c.video_id.in_(video_ids))
+                    .order_by(v.c.detector_version, v.c.video_id))
 
 _METRIC_COLUMNS = ["evaluation_id", "evaluated_at", "detector_version", "video_id", "tiou", "n_predictions",
                    "n_labels", "tp", "fp", "fn", "precision", "recall", "f1", "average_precision"]
@@ -170,41 +276,54 @@ def _insert_metrics(lake, rows: pd.DataFrame):
     try: lake.execute(f"INSERT INTO lake.highlight_metrics ({', '.join(rows.columns)}) SELECT * FROM _hl_metrics")
     finally: lake.unregister("_hl_metrics")
 
-def _evaluate_version(version: str, gt: pd.DataFrame, thresholds, curve_tiou: float, st: Store) -> tuple:
-    "(metrics, per_video, pr_curve) of one detector version. Raises `ValueError` when it has no reviewed segments."
-    pred = predictions(version, store=st)
-    if pred.empty: raise ValueError(f"detector version {version!r} has no segments on reviewed videos")
-    g = gt[gt.video_id.isin(set(pred.video_id))]
-    curve = pr_curve(pred, g, curve_tiou)
-    ap = average_precision(curve)
-    m = metrics(pred, g, thresholds).assign(detector_version=version)
-    m["average_precision"] = np.where(np.isclose(m.tiou, curve_tiou), ap, np.nan)
-    return m, per_video(pred, g, thresholds).assign(detector_version=version), curve.assign(detector_version=version,
-                                                                                            tiou=curve_tiou)
+def _evaluate_version(version: str, vids: list[str], gt: pd.DataFrame, thresholds, curve_tiou: float,
+                      st: Store) -> tuple:
+    "(metrics, per_video, pr_curve, summary) of one detector version on the videos `vids` it analysed."
+    pred = predictions(version, vids, store=st)
+    g = gt[gt.video_id.isin(vids)]
+    ap_all, per_ap = mean_ap(pred, g, sorted(set(MAP_TIOUS) | set(thresholds)))
+    m = metrics(pred, g, thresholds).assign(detector_version=version, n_videos=len(vids))
+    m["average_precision"] = [ap_all.get(t, np.nan) for t in m.tiou]
+    pv = per_video(pred, g, thresholds).merge(per_ap, on=["video_id", "tiou"], how="left")
+    summary = pd.DataFrame([dict(detector_version=version, n_videos=len(vids), n_predictions=len(pred),
+                                 n_labels=len(g), ap_50=ap_all[0.5], ap_75=ap_all[0.75],
+                                 map=float(ap_all[list(MAP_TIOUS)].mean()))])
+    curve = pr_curve(pred, g, curve_tiou).assign(detector_version=version, tiou=curve_tiou)
+    return m, pv.assign(detector_version=version), curve, summary
 
-def evaluate(detector_version: Optional[str] = None,  # default: every version with segments on reviewed videos
-             thresholds: Iterable[float] = TIOUS,  # tIoU thresholds
+def evaluate(detector_version: Optional[str] = None,  # default: every version that analysed an evaluated video
+             thresholds: Iterable[float] = TIOUS,  # tIoU thresholds of P/R/F1
              curve_tiou: float = 0.5,  # tIoU of the PR curve
              save: bool = True,  # append the result to lake.highlight_metrics
-             *, store: Store | None = None,  # the store (default: `store.default()`)
+             *, reviewer: Optional[str] = None,  # ground truth: this reviewer's (a user id); None: the consensus
+             store: Store | None = None,  # the store (default: `store.default()`)
             ) -> dict:
-    """Evaluate detector version(s) against the review labels. Returns a dict of DataFrames: `metrics` (per version and
-    tIoU, with average_precision at `curve_tiou`), `per_video`, `pr_curve` (per version), and `evaluation_id` when
-    saved. Raises `ValueError` when there are no accept/adjust labels or the version has no segments on reviewed
-    videos."""
+    """Evaluate detector version(s) on the fully reviewed videos (those `reviewer` marked, or anyone for the
+    consensus). Returns a dict: `metrics` (per version and tIoU: counts, precision, recall, f1, average_precision —
+    the QVHighlights AP at that tIoU), `per_video` (the same per video), `summary` (per version: ap_50, ap_75, map),
+    `pr_curve` (pooled, per version), `ground_truth`, and `evaluation_id` when saved. Raises `ValueError` when no
+    video is fully reviewed (by `reviewer`), or `detector_version` analysed none of them."""
     st = store or default()
-    gt = ground_truth(store=st)
-    if gt.empty: raise ValueError("no accepted or adjusted review labels to evaluate against")
-    versions = [detector_version] if detector_version else _versions_on_reviewed_videos(st)
-    if not versions: raise ValueError("no detector version has segments on reviewed videos")
+    vids = evaluated_videos(reviewer, store=st)
+    if not vids:
+        who = f"reviewer {reviewer!r} has" if reviewer else "nobody has"
+        raise ValueError(f"no fully reviewed videos to evaluate against: {who} marked a video fully reviewed")
+    gt = ground_truth(reviewer, store=st)
+    gt = gt[gt.video_id.isin(vids)]
+    pairs = _analysed(st, vids)
+    versions = [detector_version] if detector_version else sorted(set(pairs.detector_version))
     thresholds = list(thresholds)
-    parts = [_evaluate_version(v, gt, thresholds, curve_tiou, st) for v in versions]
+    parts = []
+    for v in versions:
+        mine = sorted(pairs[pairs.detector_version == v].video_id)
+        if not mine: raise ValueError(f"detector version {v!r} analysed none of the {len(vids)} fully reviewed videos")
+        parts.append(_evaluate_version(v, mine, gt, thresholds, curve_tiou, st))
     out = {name: pd.concat([p[i] for p in parts], ignore_index=True)
-           for i, name in enumerate(["metrics", "per_video", "pr_curve"])}
+           for i, name in enumerate(["metrics", "per_video", "pr_curve", "summary"])}
+    out["ground_truth"] = gt.reset_index(drop=True)
     if save:
         eid = uuid.uuid4().hex
-        rows = pd.concat([out["metrics"].assign(video_id=None), out["per_video"].assign(average_precision=np.nan)],
-                         ignore_index=True)
+        rows = pd.concat([out["metrics"].assign(video_id=None), out["per_video"]], ignore_index=True)
         rows = rows.assign(evaluation_id=eid, evaluated_at=utcnow())[_METRIC_COLUMNS]
         rows["video_id"] = rows["video_id"].astype(object)
         st.lake_transaction(_insert_metrics, rows)
@@ -221,3 +340,56 @@ def compare(*, store: Store | None = None) -> pd.DataFrame:
         WHERE video_id IS NULL AND evaluated_at = (SELECT max(evaluated_at) FROM lake.highlight_metrics n
                                                    WHERE n.detector_version = m.detector_version AND n.video_id IS NULL)
         ORDER BY detector_version, tiou""")
+
+
+# %% ../../nbs/highlights/05_evaluation.ipynb #3b63241d
+def segment_f1(a: pd.DataFrame,  # one reviewer's segments of one video: start_s, end_s (s)
+               b: pd.DataFrame,  # another's
+               threshold: float = 0.5,  # minimum tIoU of a matched pair
+              ) -> tuple[int, float]:
+    "(matched pairs, F1 = 2·matched / (len(a) + len(b)); NaN when both are empty) under a maximum matching."
+    if len(a) + len(b) == 0: return 0, float("nan")
+    ious = tiou_matrix(a[["start_s", "end_s"]].to_numpy(float), b[["start_s", "end_s"]].to_numpy(float))
+    ok = ious >= threshold - 1e-12
+    matched = 0
+    if ok.size:
+        rows, cols = linear_sum_assignment(ok.astype(float), maximize=True)
+        matched = int(ok[rows, cols].sum())
+    return matched, 2 * matched / (len(a) + len(b))
+
+def per_second(seg: pd.DataFrame,  # segments: start_s, end_s (s)
+               duration_s: float,  # the video's duration, s
+              ) -> np.ndarray:
+    "(⌈duration_s⌉,) int array: 1 where the second's centre k + 0.5 lies in a segment [start_s, end_s), else 0."
+    c = np.arange(int(np.ceil(duration_s))) + 0.5
+    out = np.zeros(len(c), int)
+    for s, e in seg[["start_s", "end_s"]].to_numpy(float): out[(c >= s) & (c < e)] = 1
+    return out
+
+def agreement(threshold: float = 0.5,  # tIoU of a matched pair
+              *, store: Store | None = None) -> pd.DataFrame:
+    """Agreement of every two reviewers on every video both marked fully reviewed: video_id, reviewer_a, reviewer_b
+    (a < b), n_a, n_b (segments), matched, f1 (tIoU ≥ `threshold`), n_seconds, kappa (Cohen's κ of per-second
+    labels, scikit-learn)."""
+    st = store or default()
+    segs = reviewer_segments(store=st)
+    marks = st.frame(sa.select(highlight_reviewed_videos.c.video_id, highlight_reviewed_videos.c.reviewer))
+    v = highlight_videos
+    q = sa.select(v.c.video_id, sa.func.max(v.c.duration_s).label("d")).group_by(v.c.video_id)
+    dur = {r["video_id"]: float(r["d"]) for r in st.rows(q)}
+    rows = []
+    for vid, g in marks.groupby("video_id"):
+        who = sorted(g.reviewer)
+        for i, ra in enumerate(who):
+            for rb in who[i + 1:]:
+                a = segs[(segs.video_id == vid) & (segs.reviewer == ra)]
+                b = segs[(segs.video_id == vid) & (segs.reviewer == rb)]
+                matched, f1 = segment_f1(a, b, threshold)
+                la, lb = per_second(a, dur.get(vid, 0.0)), per_second(b, dur.get(vid, 0.0))
+                with warnings.catch_warnings():
+                    warnings.simplefilter("ignore", RuntimeWarning)
+                    kappa = float(cohen_kappa_score(la, lb)) if len(la) else float("nan")
+                rows.append(dict(video_id=vid, reviewer_a=ra, reviewer_b=rb, n_a=len(a), n_b=len(b), matched=matched,
+                                 f1=f1, n_seconds=len(la), kappa=kappa))
+    return pd.DataFrame(rows, columns=["video_id", "reviewer_a", "reviewer_b", "n_a", "n_b", "matched", "f1",
+                                       "n_seconds", "kappa"])

@@ -9,15 +9,18 @@ import uuid
 from pathlib import Path
 from typing import Literal, Optional
 
+import numpy as np
 import pandas as pd
 import sqlalchemy as sa
 
 from .detection import cut_clip, snap, thumbnail
-from .tables import DECISIONS, highlight_labels, highlight_segments, highlight_videos
+from .tables import (DECISIONS, highlight_added_segments, highlight_labels,
+                                             highlight_reviewed_videos, highlight_segments, highlight_videos)
 from ..store import Store, default, utcnow
 
 # %% auto #0
-__all__ = ['label', 'labels', 'accepted_clips']
+__all__ = ['IMPORT_COLUMNS', 'label', 'labels', 'accepted_clips', 'add_segment', 'added_segments', 'mark_reviewed',
+           'reviewed_videos', 'import_labels']
 
 # %% ../../nbs/highlights/04_review.ipynb #7657e323
 def _segment_to_review(st: Store, segment_id: str) -> Optional[sa.RowMapping]:
@@ -30,19 +33,21 @@ def _segment_to_review(st: Store, segment_id: str) -> Optional[sa.RowMapping]:
                   .where(s.c.segment_id == segment_id))
 
 def _put_label(conn: sa.Connection, row: dict):
-    "Replace the label of `row['segment_id']` by `row` (one state transaction)."
-    conn.execute(sa.delete(highlight_labels).where(highlight_labels.c.segment_id == row["segment_id"]))
+    "Replace `row['reviewer']`'s label of `row['segment_id']` by `row` (one state transaction); others' stay."
+    l = highlight_labels
+    conn.execute(sa.delete(l).where(l.c.segment_id == row["segment_id"], l.c.reviewer == row["reviewer"]))
     conn.execute(sa.insert(highlight_labels), row)
 
 def label(segment_id: str,  # the segment reviewed
           decision: Literal["accept", "reject", "adjust"],  # adjust = accepted with new bounds
-          reviewer: str,  # who decided (non-empty)
+          reviewer: str,  # who decided: a user id (non-empty)
           start_s: Optional[float] = None,  # reviewed start, seconds (default: the segment's)
           end_s: Optional[float] = None,  # reviewed end, seconds (default: the segment's)
           *, store: Store | None = None,  # the store (default: `store.default()`)
          ) -> dict:
-    """Store a reviewer's decision on a segment (replacing an earlier one) and return the label row (decided_at an
-    aware UTC datetime). For `adjust`, and for `accept` with other bounds (then stored as `adjust`), the clip and
+    """Store a reviewer's decision on a segment (replacing that reviewer's earlier one; other reviewers' labels are
+    kept) and return the label row (decided_at an aware UTC datetime).
+    For `adjust`, and for `accept` with other bounds (then stored as `adjust`), the clip and
     thumbnail are re-cut to the new bounds (snapped to frames, clamped to the video). Raises `ValueError` for an
     unknown segment or decision, an empty reviewer or `end_s <= start_s`; `HighlightError` if the re-cut fails."""
     st = store or default()
@@ -70,22 +75,182 @@ def label(segment_id: str,  # the segment reviewed
 def labels(video_id: Optional[str] = None,  # only the labels of this video (default: all)
            *, store: Store | None = None,  # the store (default: `store.default()`)
           ) -> pd.DataFrame:
-    """Review labels, by video and start: label_id, segment_id, video_id, decision, start_s, end_s (s), reviewer,
-    decided_at (UTC), clip_path, thumbnail_path."""
+    """Review labels (every reviewer's), by video, start and decision time (the latest last): label_id, segment_id,
+    video_id, decision,
+    start_s, end_s (s), reviewer, decided_at (UTC), clip_path, thumbnail_path."""
     st = store or default()
-    q = sa.select(highlight_labels).order_by(highlight_labels.c.video_id, highlight_labels.c.start_s)
+    l = highlight_labels
+    q = sa.select(l).order_by(l.c.video_id, l.c.start_s, l.c.decided_at, l.c.label_id)
     return st.frame(q.where(highlight_labels.c.video_id == video_id) if video_id else q)
 
 def accepted_clips(*, store: Store | None = None) -> pd.DataFrame:
-    """Clips a reviewer accepted (decision accept or adjust), newest decision first — what the feeds line publishes.
+    """Clips accepted (accept or adjust) by the latest decision on their segment, of any reviewer, newest first —
+    what the feeds line publishes; one row per segment.
     Columns (stable): segment_id, video_id, start_s, end_s (reviewed bounds, s), clip_path, thumbnail_path (absolute
     paths of the clip cut to those bounds), reviewer, decided_at (aware UTC datetime)."""
     st = store or default()
-    l, s = highlight_labels, highlight_segments
+    l, s, n = highlight_labels, highlight_segments, highlight_labels.alias("newer")
     return st.frame(sa.select(l.c.segment_id, l.c.video_id, l.c.start_s, l.c.end_s,
                               sa.func.coalesce(l.c.clip_path, s.c.clip_path).label("clip_path"),
                               sa.func.coalesce(l.c.thumbnail_path, s.c.thumbnail_path).label("thumbnail_path"),
                               l.c.reviewer, l.c.decided_at)
                     .select_from(l.outerjoin(s, s.c.segment_id == l.c.segment_id))
-                    .where(l.c.decision.in_(["accept", "adjust"]))
+                    .where(l.c.decision.in_(["accept", "adjust"]), ~sa.exists().where(
+                        n.c.segment_id == l.c.segment_id,
+                        (n.c.decided_at > l.c.decided_at) | ((n.c.decided_at == l.c.decided_at)
+                                                             & (n.c.label_id > l.c.label_id))))
                     .order_by(l.c.decided_at.desc(), l.c.segment_id))
+
+# %% ../../nbs/highlights/04_review.ipynb #e7cf40a4
+def _video_duration(st: Store, video_id: str) -> float:
+    "The duration (s) of an analysed video; `ValueError` naming it when no detector version analysed it."
+    d = st.scalar(sa.select(sa.func.max(highlight_videos.c.duration_s)).where(highlight_videos.c.video_id == video_id))
+    if d is None: raise ValueError(f"no analysed video {video_id!r}")
+    return float(d)
+
+def _reviewer(reviewer: str) -> str:
+    if not isinstance(reviewer, str) or not reviewer.strip():
+        raise ValueError("reviewer: needs a user id, got nothing")
+    return reviewer.strip()
+
+def add_segment(video_id: str,  # the video (its id: first 16 hex digits of its SHA-256)
+                start_s: float,  # start of the highlight, seconds from the video's start (>= 0)
+                end_s: float,  # end, seconds (> start_s, <= the video's duration + 0.5 s)
+                reviewer: str,  # who found it: a user id
+                *, store: Store | None = None,  # the store (default: `store.default()`)
+               ) -> dict:
+    """Record a ground-truth highlight the detector missed; returns the row (added_id, video_id, start_s, end_s,
+    reviewer, added_at: aware UTC). Adding the same bounds again for the same reviewer returns the existing row.
+    Raises `ValueError` naming the input for an unknown video, an empty reviewer, non-finite bounds, `end_s <=
+    start_s`, a negative start or an end past the video's end."""
+    st = store or default()
+    reviewer = _reviewer(reviewer)
+    duration = _video_duration(st, video_id)
+    try: a, b = float(start_s), float(end_s)
+    except (TypeError, ValueError): raise ValueError(f"start_s, end_s: need numbers, got {start_s!r}, {end_s!r}")
+    if not (np.isfinite(a) and np.isfinite(b)): raise ValueError(f"start_s, end_s: need finite numbers, got {a}, {b}")
+    if a < 0: raise ValueError(f"start_s: must be >= 0, got {a}")
+    if b <= a: raise ValueError(f"end_s ({b}) must be after start_s ({a})")
+    if b > duration + 0.5: raise ValueError(f"end_s: {b} is past the end of video {video_id} ({duration:.3f} s)")
+    t = highlight_added_segments
+    same = st.row(sa.select(t).where(t.c.video_id == video_id, t.c.reviewer == reviewer, t.c.start_s == a,
+                                     t.c.end_s == b))
+    if same is not None: return dict(same)
+    row = dict(added_id=uuid.uuid4().hex, video_id=video_id, start_s=a, end_s=b, reviewer=reviewer, added_at=utcnow())
+    st.execute(sa.insert(t).values(**row))
+    return row
+
+def added_segments(video_id: Optional[str] = None,  # only this video's (default: all)
+                   *, store: Store | None = None) -> pd.DataFrame:
+    """Added (missed-by-the-detector) highlights by video, start, reviewer: added_id, video_id, start_s, end_s,
+    reviewer, added_at (UTC)."""
+    st = store or default()
+    t = highlight_added_segments
+    q = sa.select(t).order_by(t.c.video_id, t.c.start_s, t.c.reviewer)
+    return st.frame(q.where(t.c.video_id == video_id) if video_id else q)
+
+def mark_reviewed(video_id: str,  # the video reviewed in full
+                  reviewer: str,  # who reviewed it: a user id
+                  *, store: Store | None = None,  # the store (default: `store.default()`)
+                 ) -> dict:
+    """Mark a video fully reviewed by `reviewer`: their accepted/adjusted labels and added segments on it are now
+    its complete ground truth. Returns the mark (video_id, reviewer, reviewed_at: aware UTC, the first mark's time when
+    marked before). Raises `ValueError` for an unknown video or an empty reviewer."""
+    st = store or default()
+    reviewer = _reviewer(reviewer)
+    _video_duration(st, video_id)
+    r = highlight_reviewed_videos
+    def put(conn):
+        old = conn.execute(sa.select(r).where(r.c.video_id == video_id, r.c.reviewer == reviewer)).mappings().first()
+        if old is not None: return dict(old)
+        row = dict(video_id=video_id, reviewer=reviewer, reviewed_at=utcnow())
+        conn.execute(sa.insert(r).values(**row))
+        return row
+    return st.transaction(put)
+
+def reviewed_videos(*, store: Store | None = None) -> pd.DataFrame:
+    "The fully-reviewed marks, by video and reviewer: video_id, reviewer, reviewed_at (UTC)."
+    st = store or default()
+    r = highlight_reviewed_videos
+    return st.frame(sa.select(r).order_by(r.c.video_id, r.c.reviewer))
+
+# %% ../../nbs/highlights/04_review.ipynb #30719304
+IMPORT_COLUMNS = ("video", "start_s", "end_s", "reviewer")
+
+def _resolve_video(st: Store, value: str) -> Optional[str]:
+    "The video id `value` names (an id, a file name, or a stem), or None; `ValueError` when it names several."
+    v = highlight_videos
+    if st.row(sa.select(v.c.video_id).where(v.c.video_id == value)) is not None: return value
+    rows = st.rows(sa.select(v.c.video_id, v.c.name, v.c.path))
+    ids = {r["video_id"] for r in rows if value in (r["name"], Path(r["path"]).name, Path(r["path"]).stem)}
+    if len(ids) > 1: raise ValueError(f"names {len(ids)} different videos: use the video id")
+    return ids.pop() if ids else None
+
+def _check_rows(st: Store, path: Path) -> list[dict]:
+    "The CSV's rows, checked: video_id, start_s, end_s, reviewer, row. `ValueError` naming row and column."
+    import csv
+    from fireside_lab.identity import UnknownUser, get_user
+    with open(path, newline="", encoding="utf-8") as f:
+        reader = csv.DictReader(f)
+        missing = [c for c in IMPORT_COLUMNS if c not in (reader.fieldnames or [])]
+        if missing: raise ValueError(f"{path.name}: missing column(s) {', '.join(missing)} "
+                                     f"(need {','.join(IMPORT_COLUMNS)})")
+        raw = list(reader)
+    if not raw: raise ValueError(f"{path.name}: no rows")
+    out, users, durations = [], {}, {}
+    for n, r in enumerate(raw, 1):
+        where = lambda col: f"{path.name}: row {n}, column {col}"
+        val = {c: (r.get(c) or "").strip() for c in IMPORT_COLUMNS}
+        if not val["video"]: raise ValueError(f"{where('video')}: empty")
+        try: vid = _resolve_video(st, val["video"])
+        except ValueError as e: raise ValueError(f"{where('video')}: {val['video']!r} {e}") from None
+        if vid is None: raise ValueError(f"{where('video')}: no analysed video {val['video']!r}")
+        bounds = {}
+        for c in ("start_s", "end_s"):
+            try: bounds[c] = float(val[c])
+            except ValueError: raise ValueError(f"{where(c)}: not a number: {val[c]!r}") from None
+            if not np.isfinite(bounds[c]) or bounds[c] < 0:
+                raise ValueError(f"{where(c)}: must be a finite number >= 0, got {val[c]!r}")
+        if bounds["end_s"] <= bounds["start_s"]:
+            raise ValueError(f"{where('end_s')}: {bounds['end_s']} is not after start_s {bounds['start_s']}")
+        if vid not in durations: durations[vid] = _video_duration(st, vid)
+        if bounds["end_s"] > durations[vid] + 0.5:
+            raise ValueError(f"{where('end_s')}: {bounds['end_s']} is past the end of the video "
+                             f"({durations[vid]:.3f} s)")
+        who = val["reviewer"]
+        if not who: raise ValueError(f"{where('reviewer')}: empty (need a user id)")
+        if who not in users:
+            try: get_user(who, store=st); users[who] = True
+            except UnknownUser: raise ValueError(f"{where('reviewer')}: {who!r} is not a user") from None
+        out.append(dict(video_id=vid, reviewer=who, row=n, **bounds))
+    return out
+
+def import_labels(path,  # the CSV file: video,start_s,end_s,reviewer
+                  reviewed: bool = False,  # mark each (video, reviewer) of the file fully reviewed
+                  *, store: Store | None = None,  # the store (default: `store.default()`)
+                 ) -> dict:
+    """Import reviewed highlights from a CSV (see above). Returns counts: rows, labels (rows that labelled a detected
+    segment), added (rows recorded as missed highlights), marked (videos marked fully reviewed, per reviewer).
+    Raises `ValueError` naming the file, row and column for a bad row (nothing written), `FileNotFoundError` for a
+    missing file, `HighlightError` when re-cutting an adjusted clip fails (earlier rows stay written)."""
+    from fireside_lab.highlights.evaluation import match
+    st = store or default()
+    path = Path(path)
+    rows = pd.DataFrame(_check_rows(st, path))
+    s = highlight_segments
+    n_label = n_added = 0
+    for (vid, who), g in rows.groupby(["video_id", "reviewer"], sort=True):
+        segs = st.frame(sa.select(s.c.segment_id, s.c.start_s, s.c.end_s).where(s.c.video_id == vid)
+                        .order_by(s.c.start_s, s.c.detector_version)).set_index("segment_id")
+        m = match(g[["start_s", "end_s"]], segs, 0.5) if len(segs) else None
+        for i, r in g.iterrows():
+            sid = None if m is None else m.gt_index[i]
+            if sid is None:
+                add_segment(vid, r.start_s, r.end_s, who, store=st); n_added += 1
+            else:
+                label(sid, "accept", who, start_s=r.start_s, end_s=r.end_s, store=st); n_label += 1
+    marked = 0
+    if reviewed:
+        for vid, who in rows[["video_id", "reviewer"]].drop_duplicates().itertuples(index=False):
+            mark_reviewed(vid, who, store=st); marked += 1
+    return dict(rows=len(rows), labels=n_label, added=n_added, marked=marked)

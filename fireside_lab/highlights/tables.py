@@ -10,8 +10,8 @@ import sqlalchemy as sa
 from ..store import JSONText, UTCDateTime, lake_table, metadata
 
 # %% auto #0
-__all__ = ['DECISIONS', 'highlight_videos', 'highlight_segments', 'highlight_labels', 'highlight_signals',
-           'highlight_metrics']
+__all__ = ['DECISIONS', 'highlight_videos', 'highlight_segments', 'highlight_labels', 'highlight_added_segments',
+           'highlight_reviewed_videos', 'highlight_signals', 'highlight_metrics']
 
 # %% ../../nbs/highlights/01_tables.ipynb #d83a065e
 #: the decisions a reviewer can take on a segment (`adjust` = accepted with corrected bounds)
@@ -62,9 +62,28 @@ highlight_labels = sa.Table(
     sa.Column("decided_at", UTCDateTime, nullable=False),
     sa.Column("clip_path", sa.Text),                             # the clip cut to the reviewed bounds
     sa.Column("thumbnail_path", sa.Text),
-    sa.UniqueConstraint("segment_id"),
+    sa.UniqueConstraint("segment_id", "reviewer", name="uq_highlight_labels_segment_id_reviewer"),
     sa.CheckConstraint("decision IN ('accept', 'reject', 'adjust')", name="decision"),
     sa.CheckConstraint("end_s > start_s", name="end_after_start"),
+)
+
+highlight_added_segments = sa.Table(
+    "highlight_added_segments", metadata,
+    sa.Column("added_id", sa.Text, primary_key=True),
+    sa.Column("video_id", sa.Text, nullable=False),
+    sa.Column("start_s", sa.Float, nullable=False),              # seconds from the start of the video
+    sa.Column("end_s", sa.Float, nullable=False),                # seconds
+    sa.Column("reviewer", sa.Text, nullable=False),              # a user id
+    sa.Column("added_at", UTCDateTime, nullable=False),
+    sa.CheckConstraint("end_s > start_s", name="end_after_start"),
+    sa.Index("ix_highlight_added_segments_video_id", "video_id"),
+)
+
+highlight_reviewed_videos = sa.Table(
+    "highlight_reviewed_videos", metadata,
+    sa.Column("video_id", sa.Text, primary_key=True),
+    sa.Column("reviewer", sa.Text, primary_key=True),            # a user id
+    sa.Column("reviewed_at", UTCDateTime, nullable=False),
 )
 
 # %% ../../nbs/highlights/01_tables.ipynb #18eb80f8
