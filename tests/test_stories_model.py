@@ -150,3 +150,33 @@ def test_pipeline_runs_as_a_job_with_progress_then_makes_no_model_call(data_dir)
         assert r2["status"] == "succeeded" and (r2["outputs"]["entries"], r2["outputs"]["model_calls"]) == (0, 0)
     finally:
         w.stop()
+
+
+def test_a_revised_entry_rebuilds_the_summary_from_there_and_only_from_there(data_dir, tmp_path):
+    "#18 item 6: a revision is not appended as if it came next; the fold restarts at it, later sentences reused."
+    from fireside_lab import store, stories
+    st = store.default()
+    sid = "handmade-lighthouse-0001"
+    stories.import_story(SAMPLES / "lighthouse.storium.json")
+    rep = stories.summarize([sid], batch_size=4, max_new_tokens=8)
+    assert (rep["entries"], rep["model_calls"]) == (8, 4)                    # two batches: 4 sentences + a fold each
+    q = "SELECT summary_id, through_entry FROM lake.story_summaries WHERE story_id = ? ORDER BY created_at"
+    (through_4, _), (through_8, _) = st.lake_query(q, [sid])
+    before = stories.entries(sid).set_index("entry_number").result
+
+    doc = json.loads((SAMPLES / "lighthouse.storium.json").read_text())
+    doc["scenes"][1]["entries"][2]["description"] += " The lamp goes out."       # entry 7
+    revised = tmp_path / "lighthouse.storium.json"
+    revised.write_text(json.dumps(doc))
+    assert stories.import_story(revised).entries_added == 1
+    base, head, chunk = stories.summarizer.next_batch(sid)
+    assert (base[0], head, chunk.entry_number.tolist()) == (through_4, through_8, [7, 8])
+
+    rep2 = stories.summarize([sid], batch_size=4, max_new_tokens=8)
+    assert (rep2["entries"], rep2["model_calls"]) == (2, 2)    # entry 7 summarised anew, 8 reused; one fold
+    after = stories.entries(sid).set_index("entry_number").result
+    assert (after.drop(7) == before.drop(7)).all()                           # no other sentence was rewritten
+    rows = st.lake_query(q, [sid])
+    assert len(rows) == 3 and rows[-1][1] == 8                               # the rebuilt summary is the story's now
+    assert st.lake_query("SELECT summary FROM lake.story_summaries WHERE summary_id = ?", [rows[-1][0]])[0][0] == \
+        stories.summaries().set_index("story_id").running_summary[sid]

@@ -14,12 +14,12 @@ import sqlalchemy as sa
 
 from ..config import secret_key
 from ..store import Store, default, utcnow
-from .importer import pending_entries, require_story
+from .importer import entries, pending_entries, require_story
 from .model import content_hash, speaker
 from .tables import stories
 
 # %% auto #0
-__all__ = ['SUMMARY_SYSTEM', 'entry_prompt', 'fold_prompt', 'summarize', 'summaries']
+__all__ = ['SUMMARY_SYSTEM', 'entry_prompt', 'fold_prompt', 'next_batch', 'summarize', 'summaries']
 
 # %% ../../nbs/stories/05_summarizer.ipynb #ecb2c5cb
 SUMMARY_SYSTEM = "You summarise stories. Answer with one short sentence in plain English."
@@ -62,21 +62,27 @@ def _latest_summary(st: Store, story_id: str) -> tuple:
     rows = st.lake_query(_LATEST, [story_id])
     return rows[0] if rows else (None, None, None)
 
+_SAME = object()
+
 def _write_batch(lake: duckdb.DuckDBPyConnection, story_id: str, done: pd.DataFrame, summary: str, model: str,
-                 now: dt.datetime, new_id: str, folded_from: Optional[str]) -> bool:
-    """Store a batch's results (`done`: story_id, hash, entry_number, result, model, processed_at) and its summary.
-    Returns False if summary `new_id` is already stored; raises `_Stale` if an entry has a result already or
-    `folded_from` is no longer the newest summary."""
+                 now: dt.datetime, new_id: str, folded_from: Optional[str], head=_SAME) -> bool:
+    """Store a batch's results (`done`: story_id, hash, entry_number, result, model, processed_at; an optional bool
+    column `reused` marks entries whose stored result is only folded again, left as they are) and its summary.
+    `head`: the summary that must still be the newest (default `folded_from`; a rebuild after a revision folds into
+    an older one). Returns False if summary `new_id` is already stored; raises `_Stale` if a new entry has a result
+    already or `head` is no longer the newest summary."""
+    if head is _SAME: head = folded_from
     if lake.execute("SELECT count(*) FROM lake.story_summaries WHERE story_id = ? AND summary_id = ?",
                     [story_id, new_id]).fetchone()[0]:
         return False
-    lake.register("_done", done)
+    fresh = done[~done["reused"]].drop(columns="reused") if "reused" in done else done
+    lake.register("_done", fresh)
     try:
         still_open = lake.execute("""SELECT count(*) FROM lake.story_entries e
                                      JOIN _done d ON e.story_id = d.story_id AND e.hash = d.hash
                                      WHERE e.result IS NULL""").fetchone()[0]
         latest = lake.execute(_LATEST, [story_id]).fetchone()
-        if still_open != len(done) or (latest[0] if latest else None) != folded_from: raise _Stale(story_id)
+        if still_open != len(fresh) or (latest[0] if latest else None) != head: raise _Stale(story_id)
         lake.execute("""UPDATE lake.story_entries SET result = d.result, status = 'done', model = d.model,
                                                       processed_at = d.processed_at
                         FROM _done d WHERE lake.story_entries.story_id = d.story_id
@@ -105,23 +111,60 @@ def _scene_titles(st: Store, story_id: str) -> dict[str, str]:
     return dict(st.lake_query("""SELECT scene_id, arg_max(title, imported_at) FROM lake.story_scenes
                                  WHERE story_id = ? GROUP BY scene_id""", [story_id]))
 
-def _summarize_batch(st: Store, lm, story_id: str, title: str, chunk: pd.DataFrame, scene_titles: dict,
-                     max_new_tokens: int, report: dict) -> bool:
-    "Summarise and fold one batch of entries and store it (lake, then state); False if another run was first."
+_HEAD = """SELECT summary_id, summary, model, through_entry FROM lake.story_summaries WHERE story_id = ?
+            ORDER BY created_at DESC, through_entry DESC LIMIT 1"""
+_BASE = """SELECT summary_id, summary, model FROM lake.story_summaries WHERE story_id = ? AND through_entry < ?
+            ORDER BY created_at DESC, through_entry DESC LIMIT 1"""
+
+def next_batch(story_id:str,               # the story
+               n:int=None,                 # at most this many entries; None = all
+               scenes:list[str]=None,      # only pending entries of these scene ids (no rebuild)
+               *, store:Store|None=None,   # the store; None = `store.default()`
+              ) -> tuple[tuple, Optional[str], pd.DataFrame]:
+    """What `summarize` folds next: (base = (summary_id, summary, model) to fold into, or Nones; the id of the newest
+    summary, which must still be the newest when the batch is written; the entries, in order, as `entries` returns
+    them). Normally the base is the newest summary and the entries are the pending ones after it. After a revision
+    (an unprocessed entry at or before the newest summary's `through_entry`) the base is the newest summary that
+    folded only entries before the revision, and the entries start at the revised one (later ones keep their
+    `result`). Raises StoryNotFound."""
+    st = store or default()
+    head = st.lake_query(_HEAD, [story_id])
+    head_id = head[0][0] if head else None
+    if scenes or not head: return (head[0][:3] if head else (None, None, None)), head_id, \
+        pending_entries(story_id, n, scenes, store=st)
+    through = head[0][3]
+    cur = entries(story_id, store=st)
+    revised = cur[(cur.entry_number <= through) & cur.result.isna()]
+    if revised.empty:
+        chunk = cur[cur.entry_number > through]
+        return head[0][:3], head_id, (chunk.head(n) if n else chunk)
+    start = int(revised.entry_number.min())
+    base = st.lake_query(_BASE, [story_id, start])
+    chunk = cur[cur.entry_number >= start]
+    return (base[0] if base else (None, None, None)), head_id, (chunk.head(n) if n else chunk)
+
+def _summarize_batch(st: Store, lm, story_id: str, title: str, base: tuple, head: Optional[str], chunk: pd.DataFrame,
+                     scene_titles: dict, max_new_tokens: int, report: dict) -> bool:
+    """Summarise the batch's new entries, fold all of its entries into `base` and store it (lake, then state); False
+    if another run was first."""
     from fireside_lab.stories import generation
-    folded_from, summary, _ = _latest_summary(st, story_id)
+    folded_from, summary, _ = base
     rows = chunk.to_dict("records")
-    prompts = [entry_prompt(title, scene_titles.get(r["scene_id"], r["scene_id"] or ""), r) for r in rows]
-    outs = generation.generate(prompts, max_new_tokens, lm, system=SUMMARY_SYSTEM)
-    folded = generation.generate([fold_prompt(title, summary, [o.text for o in outs])], 2 * max_new_tokens, lm,
+    reused = [isinstance(r["result"], str) for r in rows]
+    new = [r for r, old in zip(rows, reused) if not old]
+    prompts = [entry_prompt(title, scene_titles.get(r["scene_id"], r["scene_id"] or ""), r) for r in new]
+    outs = iter(generation.generate(prompts, max_new_tokens, lm, system=SUMMARY_SYSTEM) if prompts else [])
+    results = [r["result"] if old else next(outs) for r, old in zip(rows, reused)]
+    texts = [x if isinstance(x, str) else x.text for x in results]
+    folded = generation.generate([fold_prompt(title, summary, texts)], 2 * max_new_tokens, lm,
                                  system=SUMMARY_SYSTEM)[0]
-    report["model_calls"] += 2
-    report["tokens"] += sum(o.tokens for o in outs) + folded.tokens
+    report["model_calls"] += (1 if prompts else 0) + 1
+    report["tokens"] += sum(x.tokens for x in results if not isinstance(x, str)) + folded.tokens
     now = utcnow()
     new_id = _summary_id(story_id, folded_from, list(chunk.hash), secret_key(st.settings))
     done = pd.DataFrame({"story_id": story_id, "hash": chunk.hash.values, "entry_number": chunk.entry_number.values,
-                         "result": [o.text for o in outs], "model": lm.name, "processed_at": now})
-    try: st.lake_transaction(_write_batch, story_id, done, folded.text, lm.name, now, new_id, folded_from)
+                         "result": texts, "model": lm.name, "processed_at": now, "reused": reused})
+    try: st.lake_transaction(_write_batch, story_id, done, folded.text, lm.name, now, new_id, folded_from, head)
     except _Stale: return False
     _mirror_latest(st, story_id)
     return True
@@ -135,7 +178,8 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
               progress:Callable[[float, str], None]=None,  # called with (fraction done, message)
               *, store:Store|None=None,     # the store; None = `store.default()`
              ) -> dict:
-    """Summarise every unprocessed entry and fold them into each story's running summary.
+    """Summarise every unprocessed entry and fold them into each story's running summary (rebuilt from a revised
+    entry on, see `next_batch`).
     Returns {"stories": n, "entries": processed, "model_calls": n, "tokens": generated, "summaries": {story_id: text}}.
     Raises StoryNotFound for an unknown story id, `generation.ModelLoadError` (model name and reason) before touching
     any entry."""
@@ -144,7 +188,7 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
     if story_ids is None:
         story_ids = [r["story_id"] for r in st.rows(sa.select(stories.c.story_id).order_by(stories.c.story_id))]
     titles = {s: require_story(s, store=st) for s in story_ids}
-    todo = {s: pending_entries(s, limit, scenes, store=st) for s in story_ids}
+    todo = {s: next_batch(s, limit, scenes, store=st)[2] for s in story_ids}
     total = sum(len(df) for df in todo.values())
     report = {"stories": len(story_ids), "entries": 0, "model_calls": 0, "tokens": 0, "summaries": {}}
     lm = generation.load_model(model or st.settings.llm_model) if total else None
@@ -153,9 +197,10 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
             scene_titles, done_here = _scene_titles(st, s), 0
             while limit is None or done_here < limit:
                 n = batch_size if limit is None else min(batch_size, limit - done_here)
-                chunk = pending_entries(s, n, scenes, store=st)
+                base, head, chunk = next_batch(s, n, scenes, store=st)
                 if chunk.empty: break
-                if not _summarize_batch(st, lm, s, titles[s], chunk, scene_titles, max_new_tokens, report): continue
+                if not _summarize_batch(st, lm, s, titles[s], base, head, chunk, scene_titles, max_new_tokens,
+                                        report): continue
                 report["entries"] += len(chunk)
                 done_here += len(chunk)
                 if progress:
