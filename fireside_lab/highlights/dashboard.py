@@ -14,7 +14,8 @@ import pandas as pd
 from ..config import project_root
 from .detection import detect, video_segments, video_signals, videos
 from .evaluation import compare, evaluate
-from .review import label, mark_reviewed
+from .review import add_segment, added_segments, label, labels, mark_reviewed, reviewed_videos
+from ..identity import list_users
 from .signals import HighlightError, HighlightSettings, load_settings, unit_scale
 from ..web.sessions import SESSION, acting_user
 from ..web.shell import can, shell
@@ -23,18 +24,22 @@ from ..store import Store, default
 TITLE = "Highlights review"  # the name on the workbench's index page
 
 # %% auto #0
-__all__ = ['TITLE', 'DECISION_COLORS', 'timeline', 'HighlightReview', 'EvaluationView', 'dashboard']
+__all__ = ['TITLE', 'DECISION_COLORS', 'ADDED_COLOR', 'MISSED_LENGTH_S', 'timeline', 'free_span', 'HighlightReview',
+           'EvaluationView', 'dashboard']
 
 # %% ../../nbs/highlights/07_dashboard.ipynb #0dcad636
 DECISION_COLORS = {None: "#999999", "accept": "#2ca02c", "adjust": "#2ca02c", "reject": "#d62728"}
+ADDED_COLOR = "#9467bd"  # highlights a reviewer added (the detector missed them)
 
 def timeline(sig: pd.DataFrame,  # `video_signals`: t, loudness, scene, motion, score
              segs: pd.DataFrame,  # `video_segments`: start_s, end_s, decision, label_start_s, label_end_s
              threshold: float = 0.5,  # drawn as a dashed line
              selected: Optional[str] = None,  # segment_id to outline
              title: str = "",
+             added: Optional[pd.DataFrame] = None,  # `added_segments`: start_s, end_s (s), drawn in `ADDED_COLOR`
             ):
-    "A HoloViews overlay: scaled signals and the score against time (s), segments as shaded spans coloured by decision."
+    """A HoloViews overlay: scaled signals and the score against time (s), segments as shaded spans coloured by
+    decision, added (missed) highlights as spans in `ADDED_COLOR`."""
     import holoviews as hv
     import hvplot.pandas  # noqa: F401
     df = pd.DataFrame({"t": sig.t, "score": sig.score})
@@ -42,19 +47,42 @@ def timeline(sig: pd.DataFrame,  # `video_signals`: t, loudness, scene, motion, 
         if sig[c].notna().any(): df[c] = unit_scale(sig[c]).to_numpy()
     ys = [c for c in ("loudness", "scene", "motion", "score") if c in df]
     plot = df.hvplot.line(x="t", y=ys, xlabel="time (s)", ylabel="0–1", ylim=(0, 1.05), height=260, responsive=True,
-                          title=title, legend="top_right")
+                          title=title, legend="top_right", tools=["xbox_select"])
     plot = plot * hv.HLine(threshold).opts(color="black", line_dash="dashed", line_width=1)
     for r in segs.itertuples():
         a, b = (r.label_start_s, r.label_end_s) if r.decision in ("accept", "adjust") else (r.start_s, r.end_s)
         plot = plot * hv.VSpan(a, b).opts(color=DECISION_COLORS.get(r.decision, "#999999"), alpha=0.25,
                                            line_color="black" if r.segment_id == selected else None, line_width=2)
-    return plot
+    for r in (added if added is not None else pd.DataFrame(columns=["start_s", "end_s"])).itertuples():
+        plot = plot * hv.VSpan(r.start_s, r.end_s).opts(color=ADDED_COLOR, alpha=0.35, line_color=ADDED_COLOR,
+                                                         line_width=2)
+    return plot.opts(active_tools=["xbox_select"])  # a drag selects a time range (set on the overlay: hvplot can't)
 
 # %% ../../nbs/highlights/07_dashboard.ipynb #212dbf8d
 def _seg_label(i: int, r) -> str:
     names = {None: "pending", "accept": "accepted", "adjust": "adjusted", "reject": "rejected"}
     state = names.get(r.decision, r.decision)
     return f"#{i + 1}  {r.start_s:.2f}–{r.end_s:.2f} s  score {r.score:.2f}  ({state})"
+
+MISSED_LENGTH_S = 2.0  # the length of a missed highlight the inputs propose, seconds
+
+def free_span(taken: pd.DataFrame,  # intervals already marked: start_s, end_s (s)
+              duration_s: float,  # the video's duration, s
+              length_s: float = MISSED_LENGTH_S,  # the span wanted, s
+             ) -> tuple[float, float]:
+    """What the 'missed highlight' inputs propose, (start_s, end_s) in seconds inside 0–`duration_s`, overlapping none
+    of `taken` (touching is fine): the first `length_s` seconds of the earliest free gap that long; else the longest
+    free gap; else (0, `length_s`) (clamped to the video)."""
+    duration, length = float(duration_s), float(length_s)
+    gaps, c = [], 0.0
+    for a, b in sorted((float(a), float(b)) for a, b in taken[["start_s", "end_s"]].itertuples(index=False)):
+        if a > c: gaps.append((c, min(a, duration)))
+        c = max(c, b)
+    if c < duration: gaps.append((c, duration))
+    gaps = [(a, b) for a, b in gaps if b - a > 1e-9]
+    if not gaps: return 0.0, round(min(length, duration), 3)
+    a, b = next(((a, a + length) for a, b in gaps if b - a >= length - 1e-9), max(gaps, key=lambda g: g[1] - g[0]))
+    return round(a, 3), round(min(b, duration), 3)
 
 class HighlightReview:
     """The review dashboard's state and widgets; `panel()` lays them out. Every button is a method, usable without a
@@ -74,6 +102,12 @@ class HighlightReview:
         self.adjust_btn = pn.widgets.Button(name="Save adjusted bounds", button_type="primary", width=190)
         self.detect_btn = pn.widgets.Button(name="Analyse the bundled sample videos", button_type="light", width=300)
         self.reviewed_btn = pn.widgets.Button(name="Mark video fully reviewed", button_type="light", width=300)
+        self.add_start = pn.widgets.FloatInput(name="Missed start (s)", step=0.04, width=120)
+        self.add_end = pn.widgets.FloatInput(name="Missed end (s)", step=0.04, width=120)
+        self.add_btn = pn.widgets.Button(name="Add missed highlight", button_type="primary", width=190)
+        self.all_labels = pn.pane.DataFrame(pd.DataFrame(), index=False, escape=True, na_rep="",
+                                            sizing_mode="stretch_width")
+        self._clip_start = 0.0  # where the clip in the player starts in the video, s
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.plot = pn.pane.HoloViews(None, sizing_mode="stretch_width", height=280)
         self.player = pn.pane.Video(None, width=560, height=320, loop=False)
@@ -85,6 +119,8 @@ class HighlightReview:
         self.adjust_btn.on_click(lambda e: self.decide("adjust"))
         self.detect_btn.on_click(lambda e: self.detect_samples())
         self.reviewed_btn.on_click(lambda e: self.mark_reviewed())
+        self.add_btn.on_click(lambda e: self.add_missed())
+        self.player.param.watch(lambda e: self.from_player() if e.new else None, "paused")
         self.refresh_videos()
 
     # -- data
@@ -107,13 +143,54 @@ class HighlightReview:
         return tuple(self.video.value.split("|", 1)) if self.video.value else (None, None)
 
     def segments(self) -> pd.DataFrame:
-        "Segments of the selected video with their labels."
+        """Segments of the selected video (`video_segments` columns), one row each, in time order, with the signed-in
+        reviewer's label, or when they have none the latest label of another reviewer (`all_labels` shows them all)."""
         vid, ver = self.ids
-        return video_segments(vid, ver, store=self.store) if vid else pd.DataFrame()
+        if not vid: return pd.DataFrame()
+        segs = video_segments(vid, ver, store=self.store)
+        me = self.user.user_id if self.user else None
+        mine = segs.reviewer.eq(me) if me else pd.Series(False, index=segs.index)
+        return (segs.assign(_mine=mine).sort_values(["_mine", "decided_at"], ascending=False, na_position="last",
+                                                    kind="stable")
+                .drop_duplicates("segment_id").sort_values(["start_s", "segment_id"], kind="stable")
+                .drop(columns="_mine").reset_index(drop=True))
+
+    def added(self) -> pd.DataFrame:
+        "Highlights every reviewer added to the selected video (`added_segments` columns), by start."
+        vid, _ = self.ids
+        return added_segments(vid, store=self.store) if vid else pd.DataFrame(columns=["start_s", "end_s"])
+
+    def reviewer_labels(self) -> pd.DataFrame:
+        """Every reviewer's labels, added highlights and 'fully reviewed' marks on the selected video (any detector
+        version), by reviewer and start: reviewer (display name and user id; plain text, escaped when shown), what
+        ('segment #n', 'segment of another detector version', 'added',
+        'whole video'), decision (accept, adjust, reject, added,
+        fully reviewed), start_s, end_s (s; empty for a mark), at (UTC, to the second)."""
+        cols = ["reviewer", "what", "decision", "start_s", "end_s", "at"]
+        vid, _ = self.ids
+        if not vid: return pd.DataFrame(columns=cols)
+        number = {r.segment_id: f"segment #{i + 1}" for i, r in enumerate(self.segments().itertuples())}
+        lab, add = labels(vid, store=self.store), self.added()
+        rev = reviewed_videos(store=self.store)
+        rev = rev[rev.video_id == vid]
+        rows = [dict(who=r.reviewer, what=number.get(r.segment_id, "segment of another detector version"),
+                     decision=r.decision, start_s=r.start_s, end_s=r.end_s, at=r.decided_at) for r in lab.itertuples()]
+        rows += [dict(who=r.reviewer, what="added", decision="added", start_s=r.start_s, end_s=r.end_s, at=r.added_at)
+                 for r in add.itertuples()]
+        rows += [dict(who=r.reviewer, what="whole video", decision="fully reviewed", start_s=None, end_s=None,
+                      at=r.reviewed_at) for r in rev.itertuples()]
+        if not rows: return pd.DataFrame(columns=cols)
+        names = {u.user_id: u.display_name for u in list_users(store=self.store)}
+        df = pd.DataFrame(rows)
+        df["reviewer"] = [f"{names[w]} ({w})" if names.get(w, w) != w else w for w in df.who]
+        df["at"] = pd.to_datetime(df["at"], utc=True).dt.strftime("%Y-%m-%d %H:%M:%S UTC")
+        df[["start_s", "end_s"]] = df[["start_s", "end_s"]].astype(float).round(3)
+        return df.sort_values(["who", "start_s", "at"], na_position="last", kind="stable")[cols].reset_index(drop=True)
 
     def show_video(self, keep_segment: bool = False):
         "Redraw the segment list, the table and the timeline for the selected video."
-        for b in (self.accept_btn, self.reject_btn, self.adjust_btn, self.reviewed_btn): b.visible = self.may_label
+        for b in (self.accept_btn, self.reject_btn, self.adjust_btn, self.reviewed_btn, self.add_btn, self.add_start,
+                  self.add_end): b.visible = self.may_label
         vid, ver = self.ids
         if not vid: return
         segs = self.segments()
@@ -126,7 +203,32 @@ class HighlightReview:
         cols = ["n", "start_s", "end_s", "score", "decision", "label_start_s", "label_end_s", "reviewer"]
         self.table.object = t[cols].round(3).rename(
             columns={"n": "segment", "label_start_s": "reviewed start_s", "label_end_s": "reviewed end_s"})
+        self.all_labels.object = self.reviewer_labels()
+        if not keep_segment: self.propose_missed(segs)
         self.show_segment()
+
+    def propose_missed(self, segs: Optional[pd.DataFrame] = None):
+        "Prefill the missed-highlight inputs with `free_span` of the segments and added highlights (s)."
+        segs = self.segments() if segs is None else segs
+        video = self._video_row()
+        if video is None: return
+        taken = pd.concat([segs[["start_s", "end_s"]], self.added()[["start_s", "end_s"]]], ignore_index=True)
+        self.add_start.value, self.add_end.value = free_span(taken, float(video.duration_s))
+
+    def from_timeline(self, boundsx: Optional[tuple] = None):
+        "Fill the missed-highlight inputs with the time range (s) dragged across the timeline (clamped to the video)."
+        video = self._video_row()
+        if video is None or not boundsx or None in boundsx: return
+        a, b = sorted(float(x) for x in boundsx)
+        self.add_start.value, self.add_end.value = round(max(0.0, a), 2), round(min(float(video.duration_s), b), 2)
+
+    def from_player(self):
+        """Prefill the missed-highlight inputs from the player: start at the position in the video where the clip was
+        paused (s), end `MISSED_LENGTH_S` later (clamped to the video's end). Called when the player pauses."""
+        video = self._video_row()
+        if video is None or self.player.object is None: return
+        t = round(self._clip_start + float(self.player.time or 0.0), 3)
+        self.add_start.value, self.add_end.value = t, round(min(float(video.duration_s), t + MISSED_LENGTH_S), 3)
 
     def _video_row(self) -> Optional[pd.Series]:
         vid, ver = self.ids
@@ -142,8 +244,12 @@ class HighlightReview:
         video = self._video_row()
         s = HighlightSettings.model_validate(video.settings) if video is not None else load_settings()
         name = video["name"] if video is not None else vid
-        self.plot.object = timeline(video_signals(vid, ver, store=self.store), segs, s.threshold, self.segment.value,
-                                    title=f"{name}: signals and segments")
+        import holoviews as hv
+        plot = timeline(video_signals(vid, ver, store=self.store), segs, s.threshold, self.segment.value,
+                        title=f"{name}: signals and segments", added=self.added())
+        self._drag = hv.streams.BoundsX(source=plot, boundsx=None)   # a drag across the plot: the missed bounds
+        self._drag.add_subscriber(self.from_timeline)
+        self.plot.object = plot
         if row.empty:
             self.player.object = None
             return
@@ -151,6 +257,7 @@ class HighlightReview:
         labelled = r.decision in ("accept", "adjust")
         bounds = (r.label_start_s, r.label_end_s) if labelled else (r.start_s, r.end_s)
         self.start.value, self.end.value = float(bounds[0]), float(bounds[1])
+        self._clip_start = float(bounds[0])
         path = r.label_clip_path if isinstance(r.label_clip_path, str) and r.label_clip_path else r.clip_path
         self.player.object = path if Path(path).exists() else None
 
@@ -190,7 +297,30 @@ class HighlightReview:
             return None
         m = mark_reviewed(vid, self.user.user_id, store=self.store)
         self.status.object = f"Marked fully reviewed by {html.escape(m['reviewer'])}."
+        self.all_labels.object = self.reviewer_labels()
         return m
+
+    def add_missed(self) -> Optional[dict]:
+        """Record the highlight between 'Missed start (s)' and 'Missed end (s)' as one the detector missed, by the
+        signed-in reviewer (`add_segment`); returns its row, or None with the reason in `status` (bad bounds: the
+        message of `add_segment`'s `ValueError`). Refused unless the user may change (label) the video: checked here,
+        on the server."""
+        vid, _ = self.ids
+        if not vid:
+            self.status.object = "Not added: select a video first."
+            return None
+        if not self.may_label:
+            self.status.object = "Not added: you may not label this video."
+            return None
+        try: row = add_segment(vid, self.add_start.value, self.add_end.value, self.user.user_id, store=self.store)
+        except ValueError as e:
+            self.status.object = f"Not added: {html.escape(str(e))}"
+            return None
+        self.status.object = (f"Added missed highlight {row['start_s']:.2f}–{row['end_s']:.2f} s "
+                              f"(reviewer {html.escape(row['reviewer'])}).")
+        self.show_video(keep_segment=True)
+        self.propose_missed()
+        return row
 
     def detect_samples(self):
         "Analyse the bundled sample videos (data/samples/videos), then reload (for who may `run` detection)."
@@ -212,8 +342,10 @@ class HighlightReview:
         import panel as pn
         controls = pn.Column("### Review", self.video, self.reviewer_pane, self.detect_btn, width=380)
         decisions = pn.Column(self.segment, pn.Row(self.start, self.end), pn.Row(self.accept_btn, self.reject_btn),
-                              self.adjust_btn, self.reviewed_btn, self.status)
-        review = pn.Column(self.plot, self.table, pn.Row(self.player, decisions), sizing_mode="stretch_width")
+                              self.adjust_btn, self.reviewed_btn, "**A highlight the detector missed**",
+                              pn.Row(self.add_start, self.add_end), self.add_btn, self.status)
+        review = pn.Column(self.plot, self.table, pn.Row(self.player, decisions), "#### Labels of every reviewer",
+                           self.all_labels, sizing_mode="stretch_width")
         return pn.Row(controls, review, sizing_mode="stretch_width")
 
 # %% ../../nbs/highlights/07_dashboard.ipynb #e988a090
