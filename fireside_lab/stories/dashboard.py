@@ -16,11 +16,12 @@ from ..web.sessions import SESSION, acting_user
 from ..web.shell import shell
 from .suggester import suggestions
 from .summarizer import summaries
+from .quality import quality
 
 TITLE = "Stories"  # the name on the workbench's index page
 
 # %% auto #0
-__all__ = ['TITLE', 'story_card', 'suggestion_rows', 'StoriesView', 'dashboard']
+__all__ = ['TITLE', 'story_card', 'quality_html', 'suggestion_rows', 'StoriesView', 'dashboard']
 
 # %% ../../nbs/stories/08_dashboard.ipynb #ab83ac83
 def story_card(r:dict,  # one row of `stories.summaries`
@@ -34,7 +35,22 @@ def story_card(r:dict,  # one row of `stories.summaries`
     if isinstance(r.get("model"), str): meta += f" · model <code>{esc(r['model'])}</code>"
     body = (f"<p><b>Running summary:</b> {esc(' '.join(summary.split()))}</p>" if has
             else "<p><i>No running summary yet: run the summarize_stories pipeline.</i></p>")
-    return f"<h3>{esc(r['title'])}</h3><p>{meta}</p>{body}"
+    return f"<h3>{esc(r['title'])}</h3><p>{meta}</p>{body}{quality_html(r.get('quality') or [])}"
+
+_SHOWN = (("entity_precision", "entity precision"), ("repeated_trigram_rate", "repeated trigrams"),
+          ("novel_bigram_rate", "novel bigrams"), ("rouge_l", "ROUGE-L"))
+
+def quality_html(rows:list[dict],  # rows of `stories.quality.quality` for one story
+                ) -> str:
+    "A small table of summary quality per model and decoding (empty string without rows); text escaped."
+    if not rows: return ""
+    esc = lambda s: html.escape(str(s), quote=False)
+    num = lambda v: "–" if v is None or pd.isna(v) else f"{v:.2f}"
+    head = "".join(f"<th>{label}</th>" for _, label in _SHOWN)
+    body = "".join(f"<tr><td><code>{esc(q['model'])}</code></td><td>{esc(q['decoding'])}</td>"
+                   + "".join(f"<td>{num(q.get(k))}</td>" for k, _ in _SHOWN) + "</tr>" for q in rows)
+    return (f"<p><b>Summary quality</b> (newest evaluate_summaries run, folded summary):</p>"
+            f"<table><tr><th>model</th><th>decoding</th>{head}</tr>{body}</table>")
 
 def suggestion_rows(df:pd.DataFrame,  # `stories.suggestions` rows
                    ) -> pd.DataFrame:
@@ -69,6 +85,8 @@ class StoriesView:
         import panel as pn
         readable = visible_ids(self.user, "view", "story", stories_table.c.story_id, store=self.store)  # SQL filters
         self.rows = [r for r in summaries(store=self.store).to_dict("records") if r["story_id"] in readable]
+        scores = quality(store=self.store)
+        for r in self.rows: r["quality"] = scores[scores.story_id == r["story_id"]].to_dict("records")
         self.cards.objects = [pn.pane.HTML(story_card(r), sizing_mode="stretch_width") for r in self.rows] or \
                              [pn.pane.Markdown("_No stories yet: `fireside-lab stories import PATH…`_")]
         options = {f"{r['title']} ({r['story_id']})": r["story_id"] for r in self.rows}

@@ -8,6 +8,7 @@ from __future__ import annotations
 import importlib.util
 import os
 import queue
+import re
 import threading
 import time
 from concurrent.futures import Future
@@ -18,8 +19,9 @@ from typing import Iterator, Optional
 from ..config import get_settings
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device', 'LanguageModel',
-           'load_model', 'Generation', 'chat_inputs', 'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
+__all__ = ['SMOLLM2_GGUF', 'DECODINGS', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device',
+           'LanguageModel', 'load_model', 'Generation', 'chat_inputs', 'Decoding', 'get_decoding', 'sentence_end_cut',
+           'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
 
 # %% ../../nbs/stories/04_generation.ipynb #0b985b34
 SMOLLM2_GGUF = "SmolLM2-135M-Instruct.Q4_1.gguf"
@@ -143,6 +145,61 @@ def chat_inputs(lm:LanguageModel,     # a loaded model
                                            return_tensors="pt", padding=True, return_dict=True)
     return {k: v.to(lm.device) for k, v in enc.items()}
 
+# %% ../../nbs/stories/04_generation.ipynb #47847d56
+@dataclass(frozen=True)
+class Decoding:
+    "Named, versioned decoding settings of a summary (see `DECODINGS`); `name` is what the lake records."
+    name: str
+    no_repeat_ngram_size: int = 0      # forbid repeating a generated n-gram of this size; 0 = off
+    repetition_penalty: float = 1.0    # divide (multiply, if negative) logits of generated tokens by this; 1 = off
+    stop_at_sentence_end: bool = False # truncate a completion cut by the budget after its last sentence end
+    facts_only: bool = False           # the summariser's prompts ask for facts and names of the text only
+
+    def __post_init__(self):
+        if self.no_repeat_ngram_size < 0: raise ValueError(f"Decoding {self.name!r}: no_repeat_ngram_size < 0")
+        if self.repetition_penalty <= 0: raise ValueError(f"Decoding {self.name!r}: repetition_penalty <= 0")
+
+#: the decodings by name: `today` (greedy, as first shipped) and `v2` (no repeats, sentence end, facts only)
+DECODINGS = {d.name: d for d in (
+    Decoding("today"),
+    Decoding("v2", no_repeat_ngram_size=3, repetition_penalty=1.2, stop_at_sentence_end=True, facts_only=True))}
+
+def get_decoding(decoding:str|Decoding=None,  # a name of `DECODINGS`, a `Decoding`, or None = `today`
+                ) -> Decoding:
+    "The `Decoding` named `decoding`. Raises `ValueError` naming the unknown name and the known ones."
+    if decoding is None: return DECODINGS["today"]
+    if isinstance(decoding, Decoding): return decoding
+    if decoding not in DECODINGS:
+        raise ValueError(f"unknown decoding {decoding!r}: known decodings are {sorted(DECODINGS)}")
+    return DECODINGS[decoding]
+
+def _penalise(logits, history:list[list[int]], d:Decoding, spare:list[set]=None):
+    """Apply `d`'s repetition rules in place to `logits` (rows, vocabulary), row i having generated `history[i]`
+    (token ids; the prompt is not part of it); the penalty spares the ids in `spare[i]` (the row's prompt).
+    Returns `logits`."""
+    import torch
+    for i, seen in enumerate(history):
+        if not seen: continue
+        penalised = set(seen) - spare[i] if spare is not None else set(seen)
+        if d.repetition_penalty != 1.0 and penalised:
+            ids = torch.tensor(sorted(penalised), device=logits.device)
+            x = logits[i, ids]
+            logits[i, ids] = torch.where(x < 0, x * d.repetition_penalty, x / d.repetition_penalty)
+        n = d.no_repeat_ngram_size
+        if n and len(seen) >= n:
+            tail = tuple(seen[len(seen) - n + 1:]) if n > 1 else ()
+            banned = {seen[j + n - 1] for j in range(len(seen) - n + 1) if tuple(seen[j:j + n - 1]) == tail}
+            if banned: logits[i, sorted(banned)] = float("-inf")
+    return logits
+
+_SENTENCE_END = re.compile(r"""[.!?]["'\u2019\u201d)]*(?=\s|$)""")
+
+def sentence_end_cut(text:str,  # a completion
+                    ) -> str:
+    "`text` up to and including its last sentence end (`.`, `!`, `?`, closing quotes); `text` itself when it has none."
+    ends = [m.end() for m in _SENTENCE_END.finditer(text)]
+    return text[:ends[-1]].rstrip() if ends else text
+
 # %% ../../nbs/stories/04_generation.ipynb #fd3fdb32
 def length_groups(lengths:list[int],      # prompt lengths, tokens
                   max_padding:float=1.25, # most padded tokens per real token in a group; None = one group
@@ -190,9 +247,14 @@ def _new_cache(lm:LanguageModel, rows:int, columns:int) -> _KVBuffers:
     new = lambda: [torch.empty(shape, dtype=lm.model.dtype, device=lm.device) for _ in range(cfg.num_hidden_layers)]
     return _KVBuffers(new(), new())
 
-def _greedy_pick(eos:list[int], min_new_tokens:int=None):
-    "The greedy choice at a step: argmax of the logits (rows, vocabulary); no end of sequence before `min_new_tokens`."
-    def pick(logits, step):
+def _greedy_pick(eos:list[int], min_new_tokens:int=None, decoding:Decoding=None, spare:list[set]=None):
+    """The greedy choice at a step: argmax of the logits (rows, vocabulary) after `decoding`'s repetition rules (given
+    the rows' generated tokens `history`, and `rows`, their indices in `spare`, the prompt tokens of each cache row);
+    no end of sequence before `min_new_tokens`."""
+    d = decoding or DECODINGS["today"]
+    rules = d.no_repeat_ngram_size or d.repetition_penalty != 1.0
+    def pick(logits, step, history, rows):
+        if rules: _penalise(logits, history, d, [spare[r] for r in rows] if spare is not None else None)
         if min_new_tokens and step < min_new_tokens: logits[:, eos] = float("-inf")
         return logits.argmax(-1)
     return pick
@@ -260,17 +322,18 @@ def _decode(lm:LanguageModel, kv:_KVBuffers, first, live, lengths:list[int], max
                        position_ids=positions[:, None], past_key_values=kv, use_cache=True, logits_to_keep=1)
         kv.end += 1
         positions = positions + 1
-        tokens = pick(out.logits[:, -1].float(), step + 1)
+        tokens = pick(out.logits[:, -1].float(), step + 1, [out_tokens[r] for r in rows], rows)
     return out_tokens
 
 def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_tokens:int=None,
-            max_padding:float=1.25, max_tokens:int=512, compact:float=0.25) -> list[list[int]]:
+            max_padding:float=1.25, max_tokens:int=512, compact:float=0.25,
+            decoding:Decoding=None) -> list[list[int]]:
     """Greedy completions (token ids, through the end-of-sequence token) of the token-id prompts `ids`, in order: the
     prefix common to all prompts once, the rest in length groups, then all rows decode in one batch."""
     import torch
     n, eos = len(ids), _eos_ids(lm)
-    pick = _greedy_pick(eos, min_new_tokens)
     order = sorted(range(n), key=lambda i: -len(ids[i]))          # row r holds prompt order[r]: longest first
+    pick = _greedy_pick(eos, min_new_tokens, decoding, [set(ids[i]) for i in order])
     lengths = [len(ids[i]) for i in order]
     P = lengths[0]
     C = min(len(os.path.commonprefix(ids)), lengths[-1] - 1) if n > 1 else 0   # every row keeps >= 1 own token
@@ -282,7 +345,7 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
     for group in length_groups([length - C for length in lengths], max_padding, max_tokens):
         a, b = group[0], group[-1] + 1                             # rows are sorted: a group is a range of rows
         logits = _prefill_group(lm, kv, [ids[order[r]][C:] for r in range(a, b)], a, C, P, live)
-        first[a:b] = pick(logits, 0)
+        first[a:b] = pick(logits, 0, [[] for _ in range(a, b)], list(range(a, b)))
     out_tokens = _decode(lm, kv, first, live, lengths, max_new_tokens, eos, pick, compact)
     return [out_tokens[order.index(i)] for i in range(n)]
 
@@ -294,10 +357,13 @@ def generate(prompts:list[str],        # user messages
              temperature:float=0.7,    # sampling temperature (only with `do_sample`)
              min_new_tokens:int=None,  # force at least this many tokens, tokens
              max_padding:float=1.25,   # prompt pass in length groups: padded/real tokens <= this; None = one group
+             decoding:str|Decoding=None,  # repetition rules and sentence end (`DECODINGS`); None = `today`
             ) -> list[Generation]:
-    "Complete every prompt in one batched call; returns one `Generation` per prompt, in order. Raises `ModelLoadError`."
+    """Complete every prompt in one batched call; returns one `Generation` per prompt, in order (`tokens`: generated,
+    also when the text was cut at a sentence end). Raises `ModelLoadError`, and `ValueError` for an unknown decoding."""
     if not prompts: return []
     import torch
+    d = get_decoding(decoding)
     lm = model if isinstance(model, LanguageModel) else load_model(model)
     eos = set(_eos_ids(lm))
     fast = not do_sample and lm.device == "cpu" and lm.model.config.model_type in _FAST_MODEL_TYPES
@@ -306,19 +372,32 @@ def generate(prompts:list[str],        # user messages
             ids = [lm.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=True,
                                                     return_dict=True)["input_ids"]
                    for chat in _chat_messages(prompts, system)]
-            new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding)
+            new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding, decoding=d)
         else:
             enc = chat_inputs(lm, prompts, system)
             kw = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=lm.tokenizer.pad_token_id)
             if do_sample: kw["temperature"] = temperature
             if min_new_tokens: kw["min_new_tokens"] = min_new_tokens
+            if d.no_repeat_ngram_size or d.repetition_penalty != 1.0:
+                kw["logits_processor"] = _rules_processor(d, enc["input_ids"].shape[1])
             new = lm.model.generate(**enc, **kw)[:, enc["input_ids"].shape[1]:].tolist()
     lm.calls += 1
     out = []
     for row in new:
         n = next((i + 1 for i, t in enumerate(row) if t in eos), len(row))
-        out.append(Generation(lm.tokenizer.decode(row[:n], skip_special_tokens=True).strip(), n))
+        text = lm.tokenizer.decode(row[:n], skip_special_tokens=True).strip()
+        if d.stop_at_sentence_end and not (row[n - 1:n] and row[n - 1] in eos): text = sentence_end_cut(text)
+        out.append(Generation(text, n))
     return out
+
+def _rules_processor(d:Decoding, prompt_len:int):
+    "`d`'s repetition rules as a transformers logits processor for `generate` (generated tokens only)."
+    from transformers import LogitsProcessor, LogitsProcessorList
+    class Rules(LogitsProcessor):
+        def __call__(self, input_ids, scores):
+            spare = [set(row) for row in input_ids[:, :prompt_len].tolist()]
+            return _penalise(scores, input_ids[:, prompt_len:].tolist(), d, spare)
+    return LogitsProcessorList([Rules()])
 
 # %% ../../nbs/stories/04_generation.ipynb #6728c60f
 @dataclass

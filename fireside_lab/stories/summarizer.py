@@ -19,28 +19,40 @@ from .model import content_hash, speaker
 from .tables import stories
 
 # %% auto #0
-__all__ = ['SUMMARY_SYSTEM', 'entry_prompt', 'fold_prompt', 'next_batch', 'summarize', 'summaries']
+__all__ = ['SUMMARY_SYSTEM', 'FACTS_ONLY', 'summary_system', 'entry_prompt', 'fold_prompt', 'next_batch', 'summarize',
+           'summaries']
 
 # %% ../../nbs/stories/05_summarizer.ipynb #ecb2c5cb
 SUMMARY_SYSTEM = "You summarise stories. Answer with one short sentence in plain English."
+FACTS_ONLY = "Say only what the text says."
+
+def summary_system(decoding=None,  # a `generation.Decoding` or its name; None = `today`
+                  ) -> str:
+    "The system message of summary prompts under `decoding` (with the facts-only instruction when it asks for it)."
+    from fireside_lab.stories.generation import get_decoding
+    return f"{SUMMARY_SYSTEM} {FACTS_ONLY}" if get_decoding(decoding).facts_only else SUMMARY_SYSTEM
 
 def entry_prompt(title:str,          # the story's title
                  scene_title:str,    # the entry's scene
                  entry:dict,         # a row of `entries` (role, character, format, text)
                  max_chars:int=1500, # the entry's text is cut to this many characters
+                 facts_only:bool=False, # ask for facts and names of the passage only
                 ) -> str:
     "The user message asking for a one-sentence summary of one entry."
     return (f"Passage from \"{title}\" ({scene_title}):\n{speaker(entry)}: {entry['text'][:max_chars]}\n\n"
-            "Summarize this passage in one short sentence. Start with the speaker's name.")
+            "Summarize this passage in one short sentence. Start with the speaker's name."
+            + (f" {FACTS_ONLY}" if facts_only else ""))
 
 def fold_prompt(title:str,                 # the story's title
                 summary:Optional[str],     # the running summary so far; None at the start
                 new:list[str],             # the new entries' one-sentence summaries, in order
+                facts_only:bool=False,     # ask for facts and names of the summary and sentences only
                ) -> str:
     "The user message folding new entry summaries into the running summary of `title`."
     return (f"Summary of \"{title}\" so far: {summary or '(the story has just begun)'}\n\nWhat happens next:\n"
             + "\n".join(f"- {s}" for s in new) +
-            "\n\nWrite the updated summary of the whole story so far in at most three sentences.")
+            "\n\nWrite the updated summary of the whole story so far in at most three sentences."
+            + (f" {FACTS_ONLY}" if facts_only else ""))
 
 # %% ../../nbs/stories/05_summarizer.ipynb #1346fabc
 class _Stale(Exception):
@@ -144,7 +156,7 @@ def next_batch(story_id:str,               # the story
     return (base[0] if base else (None, None, None)), head_id, (chunk.head(n) if n else chunk)
 
 def _summarize_batch(st: Store, lm, story_id: str, title: str, base: tuple, head: Optional[str], chunk: pd.DataFrame,
-                     scene_titles: dict, max_new_tokens: int, report: dict) -> bool:
+                     scene_titles: dict, max_new_tokens: int, report: dict, decoding=None) -> bool:
     """Summarise the batch's new entries, fold all of its entries into `base` and store it (lake, then state); False
     if another run was first."""
     from fireside_lab.stories import generation
@@ -152,12 +164,14 @@ def _summarize_batch(st: Store, lm, story_id: str, title: str, base: tuple, head
     rows = chunk.to_dict("records")
     reused = [isinstance(r["result"], str) for r in rows]
     new = [r for r, old in zip(rows, reused) if not old]
-    prompts = [entry_prompt(title, scene_titles.get(r["scene_id"], r["scene_id"] or ""), r) for r in new]
-    outs = iter(generation.generate(prompts, max_new_tokens, lm, system=SUMMARY_SYSTEM) if prompts else [])
+    d, system = generation.get_decoding(decoding), summary_system(decoding)
+    prompts = [entry_prompt(title, scene_titles.get(r["scene_id"], r["scene_id"] or ""), r, facts_only=d.facts_only)
+               for r in new]
+    outs = iter(generation.generate(prompts, max_new_tokens, lm, system=system, decoding=d) if prompts else [])
     results = [r["result"] if old else next(outs) for r, old in zip(rows, reused)]
     texts = [x if isinstance(x, str) else x.text for x in results]
-    folded = generation.generate([fold_prompt(title, summary, texts)], 2 * max_new_tokens, lm,
-                                 system=SUMMARY_SYSTEM)[0]
+    folded = generation.generate([fold_prompt(title, summary, texts, d.facts_only)], 2 * max_new_tokens, lm,
+                                 system=system, decoding=d)[0]
     report["model_calls"] += (1 if prompts else 0) + 1
     report["tokens"] += sum(x.tokens for x in results if not isinstance(x, str)) + folded.tokens
     now = utcnow()
@@ -176,14 +190,16 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
               limit:int=None,               # at most this many entries per story in this run; None = all
               scenes:list[str]=None,        # only entries of these scene ids
               progress:Callable[[float, str], None]=None,  # called with (fraction done, message)
+              decoding:str="v2",            # `generation.DECODINGS` name (or a `Decoding`); `today` = the old one
               *, store:Store|None=None,     # the store; None = `store.default()`
              ) -> dict:
     """Summarise every unprocessed entry and fold them into each story's running summary (rebuilt from a revised
     entry on, see `next_batch`).
     Returns {"stories": n, "entries": processed, "model_calls": n, "tokens": generated, "summaries": {story_id: text}}.
     Raises StoryNotFound for an unknown story id, `generation.ModelLoadError` (model name and reason) before touching
-    any entry."""
+    any entry, `ValueError` for an unknown decoding."""
     from fireside_lab.stories import generation
+    generation.get_decoding(decoding)
     st = store or default()
     if story_ids is None:
         story_ids = [r["story_id"] for r in st.rows(sa.select(stories.c.story_id).order_by(stories.c.story_id))]
@@ -200,7 +216,7 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
                 base, head, chunk = next_batch(s, n, scenes, store=st)
                 if chunk.empty: break
                 if not _summarize_batch(st, lm, s, titles[s], base, head, chunk, scene_titles, max_new_tokens,
-                                        report): continue
+                                        report, decoding): continue
                 report["entries"] += len(chunk)
                 done_here += len(chunk)
                 if progress:

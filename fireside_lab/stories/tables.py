@@ -11,7 +11,7 @@ from .. import store
 
 # %% auto #0
 __all__ = ['stories', 'SUGGESTION_STATUSES', 'suggestions', 'ENTRY_COLUMNS', 'story_entries', 'story_scenes',
-           'story_characters', 'story_cards', 'story_summaries']
+           'story_characters', 'story_cards', 'story_summaries', 'QUALITY_COLUMNS', 'story_summary_quality']
 
 # %% ../../nbs/stories/02_tables.ipynb #6e448158
 #: one row per imported story; `running_summary`/`summary_id`/`model` mirror the newest row of `lake.story_summaries`
@@ -79,3 +79,16 @@ story_summaries = store.lake_table("story_summaries", """
 CREATE TABLE IF NOT EXISTS lake.story_summaries (
     story_id VARCHAR NOT NULL, summary_id VARCHAR NOT NULL, through_entry INTEGER, entries_folded INTEGER,
     summary VARCHAR, model VARCHAR, created_at TIMESTAMPTZ NOT NULL)""")
+
+#: one row per scored summary of an evaluation run (`stories.quality`): `kind` `entry` (entry_number set) or `fold`
+#: (the entries' summaries folded into one); metrics NULL where undefined (no entity, too short, no reference)
+QUALITY_COLUMNS = ("run_id", "story_id", "model", "decoding", "kind", "entry_number", "scenes", "summary",
+                   "entity_precision", "novel_bigram_rate", "distinct_2", "repeated_trigram_rate", "compression_ratio",
+                   "rouge_l", "tokens", "scored_at")
+
+story_summary_quality = store.lake_table("story_summary_quality", """
+CREATE TABLE IF NOT EXISTS lake.story_summary_quality (
+    run_id VARCHAR NOT NULL, story_id VARCHAR NOT NULL, model VARCHAR NOT NULL, decoding VARCHAR NOT NULL,
+    kind VARCHAR NOT NULL, entry_number INTEGER, scenes VARCHAR, summary VARCHAR,
+    entity_precision DOUBLE, novel_bigram_rate DOUBLE, distinct_2 DOUBLE, repeated_trigram_rate DOUBLE,
+    compression_ratio DOUBLE, rouge_l DOUBLE, tokens INTEGER, scored_at TIMESTAMPTZ NOT NULL)""")
