@@ -4,15 +4,15 @@
 
 # %% auto #0
 __all__ = ['detect', 'detect_video', 'videos', 'video_signals', 'video_segments', 'label', 'labels', 'accepted_clips',
-           'add_segment', 'added_segments', 'mark_reviewed', 'reviewed_videos', 'import_labels', 'evaluate', 'compare',
-           'agreement']
+           'add_segment', 'added_segments', 'mark_reviewed', 'reviewed_videos', 'import_labels', 'evaluate', 'backfill',
+           'compare', 'history', 'agreement']
 
 # %% ../../nbs/highlights/00_highlights.ipynb #286464e3
 from .detection import detect, detect_video, video_segments, video_signals, videos
-from .evaluation import agreement, compare, evaluate
+from .evaluation import agreement, backfill, compare, evaluate, history
 from .review import (accepted_clips, add_segment, added_segments, import_labels, label, labels,
                                             mark_reviewed, reviewed_videos)
 
 _all_ = ["detect", "detect_video", "videos", "video_signals", "video_segments", "label", "labels", "accepted_clips",
-         "add_segment", "added_segments", "mark_reviewed", "reviewed_videos", "import_labels", "evaluate", "compare",
-         "agreement"]
+         "add_segment", "added_segments", "mark_reviewed", "reviewed_videos", "import_labels", "evaluate", "backfill",
+         "compare", "history", "agreement"]

@@ -11,7 +11,7 @@ import math
 import click
 
 from .detection import detect, video_files
-from .evaluation import evaluate
+from .evaluation import backfill, evaluate, truth_name
 from .review import import_labels
 
 # %% auto #0
@@ -65,24 +65,37 @@ def evaluation_json(ev: dict, reviewer) -> dict:
     for s in ev["summary"].to_dict("records"):
         m = ev["metrics"][ev["metrics"].detector_version == s["detector_version"]]
         out.append({"detector_version": s["detector_version"], "n_videos": int(s["n_videos"]),
+                    "video_set": s["video_set"],
                     "tiou": {f"{r['tiou']:g}": {"precision": _num(r["precision"]), "recall": _num(r["recall"]),
                                                 "f1": _num(r["f1"]), "tp": int(r["tp"]), "fp": int(r["fp"]),
                                                 "fn": int(r["fn"])} for r in m.to_dict("records")},
                     "ap_0.5": _num(s["ap_50"]), "ap_0.75": _num(s["ap_75"]), "map": _num(s["map"])})
-    return {"ground_truth": f"reviewer:{reviewer}" if reviewer else "consensus",
-            "evaluation_id": ev.get("evaluation_id"), "versions": out}
+    left = ev["left_out"].groupby("video_id").detector_version.apply(sorted).to_dict()
+    return {"ground_truth": truth_name(reviewer), "evaluation_id": ev.get("evaluation_id"), "versions": out,
+            "left_out": [{"video_id": v, "detector_versions": who} for v, who in sorted(left.items())]}
 
 @highlights_group.command("evaluate")
-@click.option("--version", "detector_version",
-              help="detector version to evaluate (default: every version that analysed a fully reviewed video)")
+@click.option("--version", "detector_version", multiple=True,
+              help="a detector version to evaluate, repeatable (default: every version that analysed a fully "
+                   "reviewed video)")
 @click.option("--reviewer", help="ground truth: this reviewer's labels (a user id), on the videos they reviewed")
 @click.option("--consensus", is_flag=True, help="ground truth: the reviewers' consensus (the default)")
 @click.option("--json", "as_json", is_flag=True, help="print the result as JSON")
 @click.option("--no-save", is_flag=True, help="do not store the metrics in lake.highlight_metrics")
-def evaluate_command(detector_version, reviewer, consensus, as_json, no_save):
+@click.option("--backfill", "fill", is_flag=True,
+              help="first analyse the reviewed videos a version lacks (its stored settings), so all share one set")
+@click.option("--each", is_flag=True, help="score each version on the reviewed videos it analysed, not a common set")
+def evaluate_command(detector_version, reviewer, consensus, as_json, no_save, fill, each):
     "P/R/F1 at tIoU 0.3/0.5/0.7, AP at 0.5/0.75 and mAP of the detector on fully reviewed videos, stored per version."
     if reviewer and consensus: raise click.UsageError("--reviewer and --consensus exclude each other")
-    try: ev = evaluate(detector_version, save=not no_save, reviewer=reviewer or None)
+    versions = list(detector_version) or None
+    try:
+        if fill:
+            done = backfill(versions, reviewer or None)
+            if not as_json:
+                for r in done.to_dict("records"):
+                    click.echo(f"backfill {r['detector_version']} on {r['name']}: {r['status']}", err=True)
+        ev = evaluate(versions, save=not no_save, reviewer=reviewer or None, common=not each)
     except ValueError as e: raise click.ClickException(str(e))
     if as_json:
         click.echo(json.dumps(evaluation_json(ev, reviewer), indent=2))
@@ -90,8 +103,11 @@ def evaluate_command(detector_version, reviewer, consensus, as_json, no_save):
     cols = ["detector_version", "tiou", "tp", "fp", "fn", "precision", "recall", "f1", "average_precision"]
     fmt = lambda x: f"{x:.3f}"
     click.echo(ev["metrics"][cols].to_string(index=False, float_format=fmt))
-    click.echo(ev["summary"][["detector_version", "n_videos", "ap_50", "ap_75", "map"]].to_string(index=False,
-                                                                                              float_format=fmt))
+    click.echo(ev["summary"][["detector_version", "n_videos", "video_set", "ap_50", "ap_75", "map"]].to_string(
+        index=False, float_format=fmt))
+    if len(ev["left_out"]):
+        click.echo(f"left out (not analysed by every version; --backfill analyses them): "
+                   f"{', '.join(sorted(set(ev['left_out'].video_id)))}")
 
 #: the line's commands, collected by `fireside_lab.cli.commands()`
 commands = [highlights_group]

@@ -13,7 +13,7 @@ import pandas as pd
 
 from ..config import project_root
 from .detection import detect, video_segments, video_signals, videos
-from .evaluation import compare, evaluate
+from .evaluation import compare, evaluate, history
 from .review import add_segment, added_segments, label, labels, mark_reviewed, reviewed_videos
 from ..identity import list_users
 from .signals import HighlightError, HighlightSettings, load_settings, unit_scale
@@ -350,34 +350,67 @@ class HighlightReview:
 
 # %% ../../nbs/highlights/07_dashboard.ipynb #e988a090
 class EvaluationView:
-    """The detector's scores against the review labels: an Evaluate button, metrics per version and tIoU, the PR
-    curve, the stored history. `store`: the store it reads and writes (default: `store.default()`)."""
+    """The detector's scores against the review labels: an Evaluate button; every detector version side by side on
+    the same reviewed set; metrics per version and tIoU; the PR curve; the metric history of each version (a plot
+    over the stored evaluations, the metric chosen in a list) and the latest stored metrics. `store`: the store it
+    reads and writes (default: `store.default()`)."""
+    METRICS = {"F1 at tIoU 0.5": "f1", "precision at tIoU 0.5": "precision", "recall at tIoU 0.5": "recall",
+               "AP at tIoU 0.5": "average_precision", "mAP (tIoU 0.5:0.05:0.95)": "map"}
+
     def __init__(self, *, store: Store | None = None):
         import panel as pn
         self.store = store or default()
         self.run_btn = pn.widgets.Button(name="Evaluate against the review labels", button_type="primary", width=320)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
+        self.side = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.metrics = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.curve = pn.pane.HoloViews(None, height=320, width=480)
+        self.metric = pn.widgets.Select(name="Metric", options=self.METRICS, value="f1", width=260)
+        self.trend = pn.pane.HoloViews(None, height=320, sizing_mode="stretch_width")
         self.history = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.run_btn.on_click(lambda e: self.run())
+        self.metric.param.watch(lambda e: self.show_trend(), "value")
         self.show_history()
 
+    def show_trend(self):
+        "Plot the chosen metric of every stored evaluation (consensus ground truth), one line per detector version."
+        import hvplot.pandas  # noqa: F401
+        try: h = history(0.5, truth="consensus", store=self.store)
+        except Exception as e:
+            self.status.object = f"cannot read stored metrics: {e}"
+            return
+        if h.empty:
+            self.trend.object = None
+            return
+        y = self.metric.value
+        label = next(k for k, v in self.METRICS.items() if v == y)
+        h = h.assign(evaluation=h.evaluated_at.rank(method="dense").astype(int))
+        kw = dict(x="evaluation", y=y, by="detector_version", ylim=(0, 1.05), xlabel="evaluation (oldest first)",
+                  ylabel=label, hover_cols=["evaluated_at", "n_videos", "video_set"], legend="bottom_left")
+        self.trend.object = (h.hvplot.line(title=f"{label} per detector version over the stored evaluations", **kw)
+                             * h.hvplot.scatter(**kw))
+
     def show_history(self):
-        "Show the latest stored metrics of every detector version."
+        "Show the latest stored metrics of every detector version, and the metric history plot."
         try: cmp = compare(store=self.store)
         except Exception as e:
             cmp = pd.DataFrame()
             self.status.object = f"cannot read stored metrics: {e}"
-        self.history.object = cmp.round({c: 3 for c in ("tiou", "precision", "recall", "f1", "average_precision")})
+        self.history.object = cmp.round({c: 3 for c in ("tiou", "precision", "recall", "f1", "average_precision",
+                                                        "map")})
+        self.show_trend()
 
     def run(self) -> Optional[dict]:
-        "Evaluate every detector version on the reviewed videos, store the metrics, show them; errors go to `status`."
+        """Evaluate every detector version on the same reviewed videos (those all of them analysed), store the
+        metrics, show them; errors go to `status`."""
         import hvplot.pandas  # noqa: F401
         try: ev = evaluate(store=self.store)
         except ValueError as e:
             self.status.object = f"Not evaluated: {e}"
             return None
+        side = ["detector_version", "n_videos", "video_set", "precision_50", "recall_50", "f1_50", "ap_50", "ap_75",
+                "map"]
+        self.side.object = ev["summary"][side].round(3)
         cols = ["detector_version", "tiou", "tp", "fp", "fn", "precision", "recall", "f1", "average_precision"]
         self.metrics.object = ev["metrics"][cols].round(3)
         pc = ev["pr_curve"]
@@ -387,15 +420,20 @@ class EvaluationView:
         points = pc.hvplot.scatter(x="recall", y="precision", by="detector_version", hover_cols=["score_threshold"],
                                    legend="bottom_left")
         self.curve.object = line * points
+        left = sorted(set(ev["left_out"].video_id))
         self.status.object = (f"Evaluated {ev['metrics'].detector_version.nunique()} detector version(s) on "
-                              f"{ev['per_video'].video_id.nunique()} reviewed video(s).")
+                              f"{ev['per_video'].video_id.nunique()} reviewed video(s)." + (
+                              f" Left out: {len(left)} reviewed video(s) not every version analysed (the "
+                              "evaluate_highlights pipeline analyses them first)." if left else ""))
         self.show_history()
         return ev
 
     def panel(self):
-        "The layout: the button and status, this evaluation's metrics and curve, the stored history."
+        "The layout: the button and status, the versions side by side, metrics and curve, the history."
         import panel as pn
-        return pn.Column(pn.Row(self.run_btn, self.status), "#### This evaluation", self.metrics, self.curve,
+        return pn.Column(pn.Row(self.run_btn, self.status), "#### Detector versions side by side (same reviewed set)",
+                         self.side, "#### This evaluation per tIoU", self.metrics, self.curve,
+                         "#### Metric history per detector version", self.metric, self.trend,
                          "#### Latest stored metrics per detector version", self.history, sizing_mode="stretch_width")
 
 def dashboard(*, user=SESSION, store: Store | None = None):

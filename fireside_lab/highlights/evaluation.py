@@ -5,7 +5,9 @@
 # %% ../../nbs/highlights/05_evaluation.ipynb #fda63d03
 from __future__ import annotations
 
+import hashlib
 import uuid
+from pathlib import Path
 from typing import Iterable, Optional, Sequence
 
 import warnings
@@ -16,6 +18,8 @@ import sqlalchemy as sa
 from scipy.optimize import linear_sum_assignment
 from sklearn.metrics import cohen_kappa_score
 
+from .detection import content_hash, detect_video
+from .signals import HighlightSettings, detector_version as version_of
 from .tables import (highlight_added_segments, highlight_labels, highlight_reviewed_videos,
                                              highlight_segments, highlight_videos)
 from ..store import Store, default, utcnow
@@ -23,7 +27,8 @@ from ..store import Store, default, utcnow
 # %% auto #0
 __all__ = ['TIOUS', 'MAP_TIOUS', 'MERGE_TIOU', 'tiou', 'tiou_matrix', 'match', 'metrics', 'per_video', 'pr_curve',
            'interpolated_precision_recall', 'average_precision', 'mean_ap', 'reviewer_segments', 'evaluated_videos',
-           'ground_truth', 'predictions', 'evaluate', 'compare', 'segment_f1', 'per_second', 'agreement']
+           'ground_truth', 'truth_name', 'video_set_id', 'coverage', 'predictions', 'evaluate', 'compare', 'history',
+           'backfill', 'segment_f1', 'per_second', 'agreement']
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #71a463d5
 TIOUS = (0.3, 0.5, 0.7)  # the tIoU thresholds of precision / recall / F1 reported by default
@@ -249,6 +254,27 @@ def ground_truth(reviewer: Optional[str] = None,  # a user id: their segments; N
             if 2 * len(c["reviewers"]) >= n_rev[v]]
     return pd.DataFrame(rows, columns=cols).sort_values(["video_id", "start_s"], ignore_index=True)
 
+def truth_name(reviewer: Optional[str] = None) -> str:
+    "How the ground truth of an evaluation is recorded: 'consensus', or 'reviewer:<user id>' for one reviewer's labels."
+    return f"reviewer:{reviewer}" if reviewer else "consensus"
+
+def video_set_id(video_ids: Iterable[str]) -> str:
+    """The id of a set of videos: the first 12 hex digits of SHA-1 over the sorted, distinct ids joined by ','. The
+    same set always has the same id, in any order."""
+    return hashlib.sha1(",".join(sorted(set(video_ids))).encode()).hexdigest()[:12]
+
+def coverage(reviewer: Optional[str] = None,  # the videos this reviewer marked; None: every fully reviewed video
+             *, store: Store | None = None) -> pd.DataFrame:
+    """Which detector version analysed which fully reviewed video: one row per (detector_version, video_id) for every
+    version that analysed at least one of them and every such video, with `analysed` (bool). Sorted by both."""
+    st = store or default()
+    vids = evaluated_videos(reviewer, store=st)
+    pairs = _analysed(st, vids)
+    have = set(zip(pairs.detector_version, pairs.video_id))
+    rows = [dict(detector_version=v, video_id=x, analysed=(v, x) in have)
+            for v in sorted(set(pairs.detector_version)) for x in vids]
+    return pd.DataFrame(rows, columns=["detector_version", "video_id", "analysed"])
+
 def predictions(detector_version: str,  # the version
                 video_ids: Optional[Iterable[str]] = None,  # default: every fully reviewed video
                 *, store: Store | None = None) -> pd.DataFrame:
@@ -268,7 +294,8 @@ def _analysed(st: Store, video_ids: list[str]) -> pd.DataFrame:
                     .order_by(v.c.detector_version, v.c.video_id))
 
 _METRIC_COLUMNS = ["evaluation_id", "evaluated_at", "detector_version", "video_id", "tiou", "n_predictions",
-                   "n_labels", "tp", "fp", "fn", "precision", "recall", "f1", "average_precision"]
+                   "n_labels", "tp", "fp", "fn", "precision", "recall", "f1", "average_precision", "n_videos",
+                   "video_set", "ground_truth", "map"]
 
 def _insert_metrics(lake, rows: pd.DataFrame):
     "Append `rows` (columns `_METRIC_COLUMNS`) to lake.highlight_metrics, in the caller's lake transaction."
@@ -278,31 +305,41 @@ def _insert_metrics(lake, rows: pd.DataFrame):
 
 def _evaluate_version(version: str, vids: list[str], gt: pd.DataFrame, thresholds, curve_tiou: float,
                       st: Store) -> tuple:
-    "(metrics, per_video, pr_curve, summary) of one detector version on the videos `vids` it analysed."
+    "(metrics, per_video, pr_curve, summary) of one detector version on the videos `vids`."
     pred = predictions(version, vids, store=st)
     g = gt[gt.video_id.isin(vids)]
+    vset = video_set_id(vids)
     ap_all, per_ap = mean_ap(pred, g, sorted(set(MAP_TIOUS) | set(thresholds)))
-    m = metrics(pred, g, thresholds).assign(detector_version=version, n_videos=len(vids))
+    mp = float(ap_all[list(MAP_TIOUS)].mean())
+    m = metrics(pred, g, thresholds).assign(detector_version=version, n_videos=len(vids), video_set=vset, map=mp)
     m["average_precision"] = [ap_all.get(t, np.nan) for t in m.tiou]
-    pv = per_video(pred, g, thresholds).merge(per_ap, on=["video_id", "tiou"], how="left")
-    summary = pd.DataFrame([dict(detector_version=version, n_videos=len(vids), n_predictions=len(pred),
-                                 n_labels=len(g), ap_50=ap_all[0.5], ap_75=ap_all[0.75],
-                                 map=float(ap_all[list(MAP_TIOUS)].mean()))])
+    video_map = per_ap[per_ap.tiou.isin(MAP_TIOUS)].groupby("video_id").average_precision.mean().rename("map")
+    pv = (per_video(pred, g, thresholds).merge(per_ap, on=["video_id", "tiou"], how="left")
+          .merge(video_map, left_on="video_id", right_index=True, how="left"))
+    at50 = metrics(pred, g, [0.5]).iloc[0]
+    summary = pd.DataFrame([dict(detector_version=version, n_videos=len(vids), video_set=vset, n_predictions=len(pred),
+                                 n_labels=len(g), precision_50=at50.precision, recall_50=at50.recall, f1_50=at50.f1,
+                                 ap_50=ap_all[0.5], ap_75=ap_all[0.75], map=mp)])
     curve = pr_curve(pred, g, curve_tiou).assign(detector_version=version, tiou=curve_tiou)
-    return m, pv.assign(detector_version=version), curve, summary
+    return m, pv.assign(detector_version=version, n_videos=len(vids), video_set=vset), curve, summary
 
-def evaluate(detector_version: Optional[str] = None,  # default: every version that analysed an evaluated video
+def evaluate(detector_version: str | Sequence[str] | None = None,  # a version, a list; None: every version that
+             # analysed a fully reviewed video
              thresholds: Iterable[float] = TIOUS,  # tIoU thresholds of P/R/F1
              curve_tiou: float = 0.5,  # tIoU of the PR curve
              save: bool = True,  # append the result to lake.highlight_metrics
              *, reviewer: Optional[str] = None,  # ground truth: this reviewer's (a user id); None: the consensus
+             common: bool = True,  # score every version on the same set: the reviewed videos all of them analysed
              store: Store | None = None,  # the store (default: `store.default()`)
             ) -> dict:
     """Evaluate detector version(s) on the fully reviewed videos (those `reviewer` marked, or anyone for the
-    consensus). Returns a dict: `metrics` (per version and tIoU: counts, precision, recall, f1, average_precision —
-    the QVHighlights AP at that tIoU), `per_video` (the same per video), `summary` (per version: ap_50, ap_75, map),
-    `pr_curve` (pooled, per version), `ground_truth`, and `evaluation_id` when saved. Raises `ValueError` when no
-    video is fully reviewed (by `reviewer`), or `detector_version` analysed none of them."""
+    consensus): with `common` all on the same set (the videos every version analysed), else each on the reviewed
+    videos it analysed. Returns a dict: `metrics` (per version and tIoU: counts, precision, recall, f1,
+    average_precision — the QVHighlights AP at that tIoU —, map, n_videos, video_set), `per_video` (the same per
+    video), `summary` (per version: n_videos, video_set, precision/recall/f1 at tIoU 0.5, ap_50, ap_75, map),
+    `pr_curve` (pooled, per version), `ground_truth`, `left_out` (detector_version, video_id: reviewed videos not in
+    that version's set), and `evaluation_id` when saved. Raises `ValueError` when no video is fully reviewed (by
+    `reviewer`), a requested version analysed none of them, or (`common`) the versions share none."""
     st = store or default()
     vids = evaluated_videos(reviewer, store=st)
     if not vids:
@@ -311,20 +348,33 @@ def evaluate(detector_version: Optional[str] = None,  # default: every version t
     gt = ground_truth(reviewer, store=st)
     gt = gt[gt.video_id.isin(vids)]
     pairs = _analysed(st, vids)
-    versions = [detector_version] if detector_version else sorted(set(pairs.detector_version))
-    thresholds = list(thresholds)
-    parts = []
+    if detector_version is None: versions = sorted(set(pairs.detector_version))
+    elif isinstance(detector_version, str): versions = [detector_version]
+    else: versions = list(dict.fromkeys(detector_version))
+    if not versions: raise ValueError("detector_version: an empty list of versions to evaluate")
+    sets = {}
     for v in versions:
-        mine = sorted(pairs[pairs.detector_version == v].video_id)
-        if not mine: raise ValueError(f"detector version {v!r} analysed none of the {len(vids)} fully reviewed videos")
-        parts.append(_evaluate_version(v, mine, gt, thresholds, curve_tiou, st))
+        sets[v] = sorted(pairs[pairs.detector_version == v].video_id)
+        if not sets[v]:
+            raise ValueError(f"detector version {v!r} analysed none of the {len(vids)} fully reviewed videos")
+    if common:
+        shared = sorted(set.intersection(*(set(s) for s in sets.values())))
+        if not shared:
+            raise ValueError(f"the detector versions {', '.join(versions)} have no fully reviewed video in common: "
+                             "analyse the missing ones with highlights.backfill() (or evaluate with common=False)")
+        sets = dict.fromkeys(versions, shared)
+    thresholds = list(thresholds)
+    parts = [_evaluate_version(v, sets[v], gt, thresholds, curve_tiou, st) for v in versions]
     out = {name: pd.concat([p[i] for p in parts], ignore_index=True)
            for i, name in enumerate(["metrics", "per_video", "pr_curve", "summary"])}
     out["ground_truth"] = gt.reset_index(drop=True)
+    out["left_out"] = pd.DataFrame([(v, x) for v in versions for x in vids if x not in sets[v]],
+                                   columns=["detector_version", "video_id"])
     if save:
         eid = uuid.uuid4().hex
         rows = pd.concat([out["metrics"].assign(video_id=None), out["per_video"]], ignore_index=True)
-        rows = rows.assign(evaluation_id=eid, evaluated_at=utcnow())[_METRIC_COLUMNS]
+        rows = rows.assign(evaluation_id=eid, evaluated_at=utcnow(), ground_truth=truth_name(reviewer))
+        rows = rows[_METRIC_COLUMNS]
         rows["video_id"] = rows["video_id"].astype(object)
         st.lake_transaction(_insert_metrics, rows)
         out["evaluation_id"] = eid
@@ -332,14 +382,66 @@ def evaluate(detector_version: Optional[str] = None,  # default: every version t
 
 def compare(*, store: Store | None = None) -> pd.DataFrame:
     """The latest stored overall metrics of every detector version (from the lake): one row per (detector_version,
-    tiou) with precision, recall, f1, average_precision, tp, fp, fn, evaluated_at (UTC, naive as the lake stores it)."""
+    tiou) with precision, recall, f1, average_precision, map, tp, fp, fn, n_videos, video_set, ground_truth,
+    evaluated_at (UTC, naive as the lake stores it). Versions evaluated together share a `video_set`."""
     st = store or default()
     return st.lake_frame("""
-        SELECT detector_version, tiou, precision, recall, f1, average_precision, tp, fp, fn, evaluated_at
+        SELECT detector_version, tiou, precision, recall, f1, average_precision, map, tp, fp, fn, n_videos, video_set,
+               ground_truth, evaluated_at
         FROM lake.highlight_metrics m
         WHERE video_id IS NULL AND evaluated_at = (SELECT max(evaluated_at) FROM lake.highlight_metrics n
                                                    WHERE n.detector_version = m.detector_version AND n.video_id IS NULL)
         ORDER BY detector_version, tiou""")
+
+def history(tiou: float = 0.5,  # the tIoU of the P/R/F1 and AP read (one of the evaluations' thresholds)
+            *, truth: Optional[str] = None,  # only this ground truth ('consensus', 'reviewer:<id>'); None: all
+            store: Store | None = None) -> pd.DataFrame:
+    """The metric history per detector version: every stored evaluation's overall row at `tiou`, oldest first —
+    evaluation_id, evaluated_at (UTC, naive), detector_version, ground_truth, video_set, n_videos (both NULL for rows
+    stored before they were recorded), precision, recall, f1, average_precision, map (floats, 0–1), tp, fp, fn."""
+    st = store or default()
+    where = " AND ground_truth = ?" if truth else ""
+    return st.lake_frame(f"""
+        SELECT evaluation_id, evaluated_at, detector_version, ground_truth, video_set, n_videos, precision, recall,
+               f1, average_precision, map, tp, fp, fn
+        FROM lake.highlight_metrics WHERE video_id IS NULL AND abs(tiou - ?) < 1e-9{where}
+        ORDER BY evaluated_at, detector_version""", [float(tiou)] + ([truth] if truth else []))
+
+def _settings_of(st: Store, version: str) -> Optional[HighlightSettings]:
+    "The settings a version was made with (from any of its analyses), or None when they no longer give the version."
+    v = highlight_videos
+    doc = st.scalar(sa.select(v.c.settings).where(v.c.detector_version == version).limit(1))
+    s = HighlightSettings(**doc)
+    return s if version_of(s) == version else None
+
+def backfill(detector_versions: Optional[Iterable[str]] = None,  # default: every version on a reviewed video
+             reviewer: Optional[str] = None,  # the videos this reviewer marked; None: every fully reviewed video
+             *, store: Store | None = None) -> pd.DataFrame:
+    """Analyse each fully reviewed video a detector version has not analysed yet — with the settings stored with that
+    version and the file stored with the video — so that every version can be compared on the same reviewed set.
+    Returns one row per (detector_version, video_id) missing: name, status ('done' | 'cached'; 'file missing' when no
+    stored path of the video is a file any more; 'file changed' when the file's SHA-256 is no longer the video's;
+    'detector changed' when the stored settings give another version, the algorithm having changed), n_segments
+    (int, 0 unless analysed). Raises the detector's `HighlightError` (naming the file) when ffmpeg fails."""
+    st = store or default()
+    cov = coverage(reviewer, store=st)
+    if detector_versions is not None: cov = cov[cov.detector_version.isin(list(detector_versions))]
+    v = highlight_videos
+    files = st.frame(sa.select(v.c.video_id, v.c.name, v.c.path, v.c.content_hash).distinct())
+    out, settings = [], {}
+    for ver, vid in cov.loc[~cov.analysed, ["detector_version", "video_id"]].itertuples(index=False):
+        if ver not in settings: settings[ver] = _settings_of(st, ver)
+        mine = files[files.video_id == vid]
+        path = next((p for p in mine.path if Path(p).is_file()), None)
+        row = dict(detector_version=ver, video_id=vid, name=mine["name"].iloc[0], n_segments=0)
+        if settings[ver] is None: row["status"] = "detector changed"
+        elif path is None: row["status"] = "file missing"
+        elif content_hash(path) != mine.content_hash.iloc[0]: row["status"] = "file changed"
+        else:
+            r = detect_video(path, settings[ver], store=st)
+            row.update(status=r["status"], n_segments=r["n_segments"])
+        out.append(row)
+    return pd.DataFrame(out, columns=["detector_version", "video_id", "name", "status", "n_segments"])
 
 
 # %% ../../nbs/highlights/05_evaluation.ipynb #3b63241d

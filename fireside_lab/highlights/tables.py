@@ -96,4 +96,9 @@ highlight_metrics = lake_table("highlight_metrics", """
     CREATE TABLE IF NOT EXISTS lake.highlight_metrics (
         evaluation_id VARCHAR NOT NULL, evaluated_at TIMESTAMP NOT NULL, detector_version VARCHAR NOT NULL,
         video_id VARCHAR, tiou DOUBLE NOT NULL, n_predictions BIGINT, n_labels BIGINT, tp BIGINT, fp BIGINT,
-        fn BIGINT, precision DOUBLE, recall DOUBLE, f1 DOUBLE, average_precision DOUBLE)""")
+        fn BIGINT, precision DOUBLE, recall DOUBLE, f1 DOUBLE, average_precision DOUBLE)""",
+    # the evaluated set and its ground truth (versions side by side), and the mAP over tIoU 0.5:0.05:0.95
+    "ALTER TABLE lake.highlight_metrics ADD COLUMN IF NOT EXISTS n_videos BIGINT",
+    "ALTER TABLE lake.highlight_metrics ADD COLUMN IF NOT EXISTS video_set VARCHAR",
+    "ALTER TABLE lake.highlight_metrics ADD COLUMN IF NOT EXISTS ground_truth VARCHAR",
+    "ALTER TABLE lake.highlight_metrics ADD COLUMN IF NOT EXISTS map DOUBLE")
