@@ -15,8 +15,16 @@ Building all six resolutions (1m 5m 15m 1h 4h 1d), measured in one run on the sa
 - computation only, in memory, on the same DataFrame (the trades as freqtrade's `trades_load` returns them),
   measured after the storage rounds, once that DataFrame is loaded:
   - project: `markets.trades_to_candles`;
-  - baseline: freqtrade's `trades_to_ohlcv` once per timeframe, nothing written.
+  - baseline: freqtrade's `trades_to_ohlcv` once per timeframe, nothing written;
+  - second baseline: polars `group_by_dynamic` (first/max/min/last price, summed amount, per timeframe) on the same
+    trades as a polars frame (converted before timing) — what a user who reaches past pandas would write.
 The project's lake build against the in-memory baseline (unlike work: storage on one side only) is printed too.
+
+Market analytics (returns, realized volatility, drawdown, VWAP, volume profiles, correlations) on the built candles
+of XRP/ETH plus the bundled ETH/BTC, LTC/BTC and XMR/BTC 5m candles, at all six resolutions, rounds alternating:
+the pandas path (one lake query per market and timeframe, `market_metrics` + `volume_profile`, `correlation_matrix`)
+against the polars path the pipeline uses (`candles_pl` one query per timeframe, `metrics_pl`, `volume_profiles_pl`,
+`correlations_pl`); nothing written, and the figures are checked equal.
 
 Absorbing 1,000 new trades into the 10 M store: `markets.add_trades` (anti-join insert + refresh of the touched
 buckets at all six resolutions, one lake transaction), five successive batches; then `markets.compact` (the small
@@ -86,6 +94,72 @@ def freqtrade_convert_trades_to_ohlcv(trades_path, out_dir):
     return out, (t_load, t_resample, t_store)
 
 
+def polars_ohlcv(trades, timeframe):
+    """trades → OHLCV at one timeframe with polars' `group_by_dynamic` (left-closed buckets labelled by their start,
+    empty buckets absent — freqtrade's semantics): date, open, high, low, close, volume."""
+    import polars as pl
+    return (trades.group_by_dynamic("date", every=f"{TF_SECONDS[timeframe]}s", closed="left", label="left")
+            .agg(open=pl.col("price").first(), high=pl.col("price").max(), low=pl.col("price").min(),
+                 close=pl.col("price").last(), volume=pl.col("amount").sum()))
+
+
+def analytics_rounds(st, rounds):
+    """Market analytics on the stored candles: the pandas path against the polars path, rounds alternating; prints
+    the medians, their ratio and whether the figures agree."""
+    import math
+    import numpy as np
+    import pandas as pd
+    from fireside_lab import markets
+    from fireside_lab.markets import analytics as A
+    bundled = [ROOT / "data" / "samples" / "markets" / f"{s}_BTC-5m.feather" for s in ("ETH", "LTC", "XMR")]
+    markets.import_files(bundled, store=st)
+    mk = [("binance", s) for s in ("XRP/ETH", "ETH/BTC", "LTC/BTC", "XMR/BTC")]
+    n = {tf: sum(len(markets.candles(*m, tf, store=st)) for m in mk) for tf in TF_SECONDS}
+
+    def with_pandas():
+        out = {}
+        for tf in TF_SECONDS:
+            for m in mk:
+                c = markets.candles(*m, tf, store=st)
+                out[m + (tf,)] = A.market_metrics(c, tf)
+                if len(c): A.volume_profile(c)
+        return out, A.correlation_matrix(A.market_closes(mk, "5m", store=st))
+
+    def with_polars():
+        out = {}
+        for tf in TF_SECONDS:
+            c = A.candles_pl(mk, tf, store=st)
+            out.update({(r["exchange"], r["symbol"], tf): r for r in A.metrics_pl(c, tf).to_dicts()})
+            A.volume_profiles_pl(c)
+        return out, A.correlations_pl(A.candles_pl(mk, "5m", store=st))
+
+    with_pandas(); with_polars()                                   # warm-up
+    t_pd, t_pl = [], []
+    for _ in range(rounds):
+        gc.collect()
+        t = time.perf_counter(); ref, ref_cm = with_pandas(); t_pd.append(time.perf_counter() - t)
+        gc.collect()
+        t = time.perf_counter(); got, got_cm = with_polars(); t_pl.append(time.perf_counter() - t)
+    got_cm = got_cm.loc[ref_cm.index, ref_cm.columns]                   # polars names the markets sorted
+    same = np.allclose(ref_cm.to_numpy(), got_cm.to_numpy(), rtol=1e-9, equal_nan=True)
+    differ = []
+    for key, r in ref.items():
+        if not r["candles"]: continue
+        for k in ("total_return", "mean_log_return", "realized_vol_annual", "max_drawdown", "vwap", "volume"):
+            a, b = r[k], got[key][k]
+            nan = lambda x: x is None or math.isnan(x)
+            # sums in another order: equal to 1e-9 relative, or 1e-12 absolute for a mean near 0
+            if not (nan(a) and nan(b) or not nan(a) and not nan(b) and math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12)):
+                differ.append((key, k, a, b))
+    same &= not differ
+    med = statistics.median
+    print(f"market analytics, 4 markets x 6 resolutions ({sum(n.values()):,} candles; metrics, volume profiles, "
+          f"5m correlations), nothing written, median of {rounds}:")
+    print(f"  pandas path (a lake query per market and timeframe):                            {med(t_pd):6.3f} s")
+    print(f"  polars path (one lake query per timeframe, .pl(), expressions):                 {med(t_pl):6.3f} s")
+    print(f"  ratio pandas / polars: {med(t_pd) / med(t_pl):.1f}x; same figures: {same}" + (f" {differ[:3]}" if differ else ""))
+
+
 def main():
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--trades", type=int, default=10_000_000, help="at least this many synthetic trades (default 10 M)")
@@ -137,7 +211,7 @@ def main():
         # in memory), then the in-memory computations on freqtrade's loaded DataFrame. Rounds alternate project and
         # baseline, so a change in the shared machine's load hits both alike; before each project build the candles are
         # deleted (not timed), so every build starts from an empty table
-        t_project, t_ft, t_ft_parts, t_pandas, t_mem = [], [], [], [], []
+        t_project, t_ft, t_ft_parts, t_pandas, t_mem, t_polars = [], [], [], [], [], []
         for rnd in range(args.rounds):
             st.lake_transaction(lambda c: c.execute("DELETE FROM lake.candles"))
             gc.collect()
@@ -154,6 +228,9 @@ def main():
                   f"{t_ft[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
         gc.collect()
         frame = freqtrade_trades_load(ft_dir / "XRP_ETH-trades.feather")   # the in-memory input of both computations
+        import polars as pl
+        pframe = pl.from_pandas(frame[["date", "price", "amount"]]).set_sorted("date")   # polars' input (not timed)
+        polars_ohlcv(pframe, "1m")                                                        # warm-up
         for rnd in range(args.rounds):
             gc.collect()
             t = time.perf_counter()
@@ -165,7 +242,16 @@ def main():
             t_mem.append(time.perf_counter() - t)
             assert all(len(mem[tf]) == len(ref[tf]) for tf in TF_SECONDS)
             del mem
-            print(f"in-memory round {rnd + 1}: freqtrade {t_pandas[-1]:.2f} s, project {t_mem[-1]:.3f} s  (load {os.getloadavg()[0]:.1f})")
+            gc.collect()
+            t = time.perf_counter()
+            pol = {tf: polars_ohlcv(pframe, tf) for tf in TF_SECONDS}
+            t_polars.append(time.perf_counter() - t)
+            print(f"in-memory round {rnd + 1}: freqtrade {t_pandas[-1]:.2f} s, polars {t_polars[-1]:.3f} s, "
+                  f"project {t_mem[-1]:.3f} s  (load {os.getloadavg()[0]:.1f})")
+        polars_same = all(len(pol[tf]) == len(ref[tf]) and np.array_equal(
+            pol[tf].select("open", "high", "low", "close").to_numpy(), ref[tf][["open", "high", "low", "close"]].to_numpy())
+            and np.allclose(pol[tf]["volume"].to_numpy(), ref[tf].volume.to_numpy(), rtol=1e-9) for tf in TF_SECONDS)
+        del pol, pframe
         med = statistics.median
         per_tf = counts.set_index("timeframe").candles.to_dict()
         ft_load, ft_resample, ft_store = (med(p[i] for p in t_ft_parts) for i in range(3))
@@ -179,6 +265,8 @@ def main():
         print(f"  project trades_to_candles (6 resolutions):                                     {med(t_mem):6.3f} s")
         print(f"  baseline freqtrade trades_to_ohlcv x 6 (pandas resample().ohlc()):             {med(t_pandas):6.3f} s")
         print(f"  ratio baseline / project: {med(t_pandas) / med(t_mem):.1f}x  (goal >= 10x)")
+        print(f"  second baseline polars group_by_dynamic x 6 (polars {pl.__version__}):               {med(t_polars):6.3f} s")
+        print(f"  ratio polars / project: {med(t_polars) / med(t_mem):.1f}x; polars candles equal freqtrade's: {polars_same}")
         print(f"mixed, for the record: project lake build vs the in-memory baseline (storage work on one side only): "
               f"{med(t_pandas) / med(t_project):.1f}x")
         # floors under the lake build, measured on the same store: one scan of the columns the candles need, and
@@ -209,6 +297,7 @@ def main():
         print(f"project candles equal the baseline's (all six resolutions, row for row): {same}")
         del ref
         gc.collect()
+        analytics_rounds(st, args.rounds)
 
         # absorb 1,000 new trades, five successive batches after the last copy
         nxt = base.assign(timestamp_ms=base.timestamp_ms + copies * SHIFT_MS, id=(base.seq + copies * ID_SHIFT).astype(str)) \

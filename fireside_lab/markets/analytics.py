@@ -10,17 +10,18 @@ from typing import Iterable
 
 import numpy as np
 import pandas as pd
+import polars as pl
 
-from .ohlcv import candle_counts, candles
+from .ohlcv import _utc, candle_counts, candles
 from .settings import MarketDataError
 from .tables import TIMEFRAMES
 from .tracked import tracked_markets
 from ..store import Store, default
 
 # %% auto #0
-__all__ = ['returns', 'log_returns', 'periods_per_year', 'realized_volatility', 'max_drawdown', 'vwap',
-           'volume_profile', 'correlation_matrix', 'market_closes', 'market_metrics', 'compute_metrics',
-           'latest_metrics', 'freshness', 'candlestick_chart']
+__all__ = ['MARKET', 'returns', 'log_returns', 'periods_per_year', 'realized_volatility', 'max_drawdown', 'vwap',
+           'volume_profile', 'correlation_matrix', 'market_closes', 'candles_pl', 'metrics_pl', 'volume_profiles_pl',
+           'correlations_pl', 'market_metrics', 'compute_metrics', 'latest_metrics', 'freshness', 'candlestick_chart']
 
 # %% ../../nbs/markets/10_analytics.ipynb #59a80256
 def returns(close: pd.Series) -> pd.Series:
@@ -103,6 +104,99 @@ def market_closes(markets: Iterable[tuple[str, str]],  # (exchange, symbol) pair
     return {f"{ex}:{sym}": candles(ex, sym, timeframe, start=since, store=st).set_index("date")["close"]
             for ex, sym in markets}
 
+# %% ../../nbs/markets/10_analytics.ipynb #5b5dfd25
+MARKET = ["exchange", "symbol"]  # the columns that name a market
+_CANDLE_SCHEMA = {"exchange": pl.String, "symbol": pl.String, "date": pl.Datetime("us", "UTC"), "open": pl.Float64,
+                  "high": pl.Float64, "low": pl.Float64, "close": pl.Float64, "volume": pl.Float64,
+                  "quote_volume": pl.Float64}
+
+def _check_timeframe(tf: str):
+    if tf not in TIMEFRAMES: raise MarketDataError(f"timeframe {tf!r} is not one of {list(TIMEFRAMES)}")
+
+def candles_pl(markets: Iterable[tuple[str, str]],  # (exchange, symbol) pairs
+               timeframe: str = "5m",               # one of TIMEFRAMES
+               since=None,                          # only candles from this time on (default: all); as `candles`
+               *, store: Store | None = None,       # the store (default: the process's)
+              ) -> pl.DataFrame:
+    """The candles of several markets at one timeframe from one lake query, as a polars DataFrame (DuckDB's Arrow
+    result): exchange, symbol (str), date (datetime[μs, UTC], bucket start), open, high, low, close (f64, quote per
+    base), volume (f64, base), quote_volume (f64, quote; null for candles imported without it), sorted by market and
+    date. Raises `MarketDataError` for an unknown timeframe."""
+    _check_timeframe(timeframe)
+    mk = list(dict.fromkeys(markets))
+    if not mk: return pl.DataFrame(schema=_CANDLE_SCHEMA)
+    st = store or default()
+    start = _utc(since)
+    which = " OR ".join(["(exchange = ? AND symbol = ?)"] * len(mk))
+    df = st.lake_polars(f"""
+        SELECT exchange, symbol, open_time AS date, open, high, low, close, volume, quote_volume FROM lake.candles
+        WHERE timeframe = ? AND ({which}) AND (?::TIMESTAMPTZ IS NULL OR open_time >= ?::TIMESTAMPTZ)
+        ORDER BY exchange, symbol, open_time""", [timeframe, *[x for m in mk for x in m], start, start])
+    return df.cast(_CANDLE_SCHEMA)
+
+def metrics_pl(c: pl.DataFrame | pl.LazyFrame,  # candles of one or more markets (`candles_pl`), in date order
+               timeframe: str,                  # their resolution, one of TIMEFRAMES
+              ) -> pl.DataFrame:
+    """`market_metrics` for every market in `c` at once, lazily: one row per (exchange, symbol) in first-seen
+    order with candles (u32), start_time, end_time (UTC), last_close (quote per base), total_return, mean_log_return,
+    realized_vol_annual (stdev ddof 1 of log returns × sqrt(365 days / timeframe), null under 2 returns),
+    max_drawdown (≤ 0), vwap (quote per base; NaN without volume), volume (base). Raises `ValueError` for a
+    non-positive close (log returns), `MarketDataError` for an unknown timeframe."""
+    _check_timeframe(timeframe)
+    lf = c.lazy()
+    if lf.select((pl.col("close") <= 0).any()).collect().item():
+        raise ValueError("log returns need positive prices")
+    lr = pl.col("close").log().diff()
+    vol, qv = pl.col("volume").sum(), pl.col("quote_volume")
+    typical = (pl.col("high") + pl.col("low") + pl.col("close")) / 3
+    return (lf.group_by(MARKET, maintain_order=True).agg(
+        candles=pl.len(), start_time=pl.col("date").first(), end_time=pl.col("date").last(),
+        last_close=pl.col("close").last(), total_return=pl.col("close").last() / pl.col("open").first() - 1,
+        mean_log_return=lr.mean(),
+        realized_vol_annual=pl.when(lr.count() >= 2).then(lr.std(ddof=1) * math.sqrt(periods_per_year(timeframe))),
+        max_drawdown=(pl.col("close") / pl.col("close").cum_max() - 1).min(),
+        vwap=pl.when(vol == 0).then(float("nan")).when(qv.is_not_null().all()).then(qv.sum() / vol)
+               .otherwise((typical * pl.col("volume")).sum() / vol),
+        volume=vol).collect())
+
+def volume_profiles_pl(c: pl.DataFrame,  # candles of one or more markets (`candles_pl`)
+                       bins: int = 24,   # equal-width price bins per market
+                      ) -> pl.DataFrame:
+    """`volume_profile` of every market in `c`: exchange, symbol, price_low, price_high (quote), volume (base),
+    share (of the market's total), `bins` rows per market. Raises `ValueError` for bins < 1."""
+    if bins < 1: raise ValueError(f"bins must be >= 1, got {bins}")
+    out = []
+    for (ex, sym), g in c.group_by(MARKET, maintain_order=True):
+        lo, hi = g["low"].min(), g["high"].max()
+        edges = pl.Series(np.linspace(lo, hi if hi > lo else lo * (1 + 1e-9) + 1e-12, bins + 1))
+        k = (edges.search_sorted((g["high"] + g["low"] + g["close"]) / 3, side="right") - 1).clip(0, bins - 1)
+        vol = (pl.DataFrame({"k": k.cast(pl.Int64), "v": g["volume"]}).group_by("k").agg(pl.col("v").sum())
+               .join(pl.DataFrame({"k": pl.int_range(bins, eager=True).cast(pl.Int64)}), on="k", how="right")
+               .sort("k")["v"].fill_null(0.0))
+        out.append(pl.DataFrame({"exchange": ex, "symbol": sym, "price_low": edges[:-1], "price_high": edges[1:],
+                                 "volume": vol, "share": vol / vol.sum()}))
+    return pl.concat(out) if out else pl.DataFrame(schema={"exchange": pl.String, "symbol": pl.String,
+                                                           "price_low": pl.Float64, "price_high": pl.Float64,
+                                                           "volume": pl.Float64, "share": pl.Float64})
+
+def correlations_pl(c: pl.DataFrame,        # candles of the markets (`candles_pl`), one timeframe
+                    min_periods: int = 30,  # fewest common returns for a number (else NaN)
+                   ) -> pd.DataFrame:
+    """`correlation_matrix` from one polars frame: Pearson correlation of log returns for every two markets over
+    the buckets both have; a square pandas DataFrame named 'exchange:symbol' (sorted), diagonal 1 (NaN under
+    `min_periods` common returns)."""
+    lr = (c.lazy().with_columns(market=pl.concat_str("exchange", pl.lit(":"), "symbol"))
+          .with_columns(lr=pl.col("close").log().diff().over("market")).drop_nulls("lr")
+          .collect().pivot(on="market", index="date", values="lr", sort_columns=True))
+    names = [n for n in lr.columns if n != "date"]
+    m = np.full((len(names), len(names)), np.nan)
+    for i, a in enumerate(names):
+        m[i, i] = 1.0 if lr[a].drop_nulls().len() >= min_periods else np.nan
+        for j, b in enumerate(names[i + 1:], i + 1):
+            both = lr.select(a, b).drop_nulls()
+            if both.height >= min_periods: m[i, j] = m[j, i] = both.select(pl.corr(a, b)).item()
+    return pd.DataFrame(m, index=pd.Index(names), columns=pd.Index(names))
+
 # %% ../../nbs/markets/10_analytics.ipynb #2585c605
 def market_metrics(c: pd.DataFrame,  # candles frame of one market
                    timeframe: str,   # its resolution
@@ -140,8 +234,9 @@ def compute_metrics(markets: Iterable[tuple[str, str]] = None,  # (exchange, sym
                     progress=None,                              # called with (fraction, message)
                     *, store: Store | None = None,              # the store (default: the process's)
                    ) -> dict:
-    """Compute and store metrics, volume profiles and correlations (one lake transaction); returns {metrics,
-    correlations, profiles} DataFrames. Raises `MarketDataError` without markets or for an unknown timeframe."""
+    """Compute and store metrics, volume profiles and correlations (one lake transaction), with polars over one lake
+    query per timeframe; returns {metrics, correlations, profiles} pandas DataFrames. Raises `MarketDataError`
+    without markets or for an unknown timeframe."""
     st = store or default()
     if markets is None:
         tracked = tracked_markets(store=st)
@@ -154,16 +249,18 @@ def compute_metrics(markets: Iterable[tuple[str, str]] = None,  # (exchange, sym
     snap = st.lake_snapshot_id()
     now = pd.Timestamp.now(tz="UTC").floor("ms")
     rows, profiles = [], []
-    for i, (ex, sym) in enumerate(mk):
-        for tf in tfs:
-            c = candles(ex, sym, tf, start=since, store=st)
-            rows.append(dict(exchange=ex, symbol=sym, timeframe=tf, computed_at=now, **market_metrics(c, tf),
-                             lake_snapshot=snap))
-            if len(c): profiles.append(volume_profile(c, bins).assign(exchange=ex, symbol=sym, timeframe=tf,
-                                                                      computed_at=now))
-        if progress: progress((i + 1) / (len(mk) + 1), f"{ex} {sym}")
+    empty = {k: v for k, v in market_metrics(pd.DataFrame(), "1m").items()}
+    for i, tf in enumerate(tfs):
+        c = candles_pl(mk, tf, since, store=st)            # every market of the timeframe in one query
+        found = {(r["exchange"], r["symbol"]): r for r in metrics_pl(c, tf).to_dicts()}
+        rows += [dict(exchange=ex, symbol=sym, timeframe=tf, computed_at=now,
+                      **{k: found.get((ex, sym), empty)[k] for k in empty}, lake_snapshot=snap) for ex, sym in mk]
+        if len(c): profiles.append(volume_profiles_pl(c, bins).to_pandas().assign(timeframe=tf, computed_at=now))
+        if progress: progress((i + 1) / (len(tfs) + 1), f"{tf}: {len(found)} market(s)")
     metrics = pd.DataFrame(rows)
-    cm = correlation_matrix(market_closes(mk, correlation_timeframe, since, store=st))
+    metrics["candles"] = metrics["candles"].astype("int64")
+    for col in ("start_time", "end_time"): metrics[col] = pd.to_datetime(metrics[col], utc=True)
+    cm = correlations_pl(candles_pl(mk, correlation_timeframe, since, store=st))
     corr = (cm.rename_axis("market_a").rename_axis("market_b", axis=1).stack(future_stack=True).rename("correlation")
             .reset_index().assign(timeframe=correlation_timeframe, computed_at=now, lake_snapshot=snap))
     prof = pd.concat(profiles, ignore_index=True) if profiles else pd.DataFrame()

@@ -200,6 +200,11 @@ class Store:
                 return self.lake.execute(sql, params).df()
         return _retry(read, _lake.is_lake_transient, self.settings.state_retry_s)
 
+    def lake_polars(self, sql: str, params=None):
+        """A lake read as a polars DataFrame (DuckDB's Arrow result, `.pl()`: columns are not copied through pandas),
+        retried when the catalog is busy."""
+        return _retry(lambda: self.lake.execute(sql, params).pl(), _lake.is_lake_transient, self.settings.state_retry_s)
+
     def lake_snapshot_id(self) -> int:
         """The id of the lake's current snapshot (it grows with every lake commit). With a SQLite catalog it is read
         again only when the catalog file changed since the last read (`store.lake.CatalogWatch`)."""
