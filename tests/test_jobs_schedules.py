@@ -25,10 +25,21 @@ from fireside_lab.jobs.lifecycle import claim, succeed
 UTC = dt.timezone.utc
 
 
+_BASE: dt.datetime | None = None
+
+
+@pytest.fixture(autouse=True)
+def _one_base_minute_per_test():
+    """Fix the base of `_minute` once per test: computed again at each call, a test that ran across a minute boundary
+    of the wall clock saw its later ticks a minute late (a flaky failure of the thread race under load)."""
+    global _BASE
+    _BASE = store.utcnow().replace(second=0, microsecond=0) + dt.timedelta(minutes=2)
+    yield
+
+
 def _minute(k: int = 0, s: int = 5) -> dt.datetime:
-    "`s` seconds into the `k`-th whole minute after the next one (a due time after any schedule made now)."
-    base = store.utcnow().replace(second=0, microsecond=0) + dt.timedelta(minutes=2)
-    return base + dt.timedelta(minutes=k, seconds=s)
+    "`s` seconds into the `k`-th whole minute after the next one at the test's start (after any schedule it makes)."
+    return _BASE + dt.timedelta(minutes=k, seconds=s)
 
 
 def _finish(run_id: str):
