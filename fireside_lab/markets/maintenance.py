@@ -14,7 +14,7 @@ from .settings import MarketDataError, markets_settings
 from ..store import Store, default
 
 # %% auto #0
-__all__ = ['drop_old_trades', 'compact', 'compact_task']
+__all__ = ['drop_old_trades', 'compact', 'compact_task', 'downsample', 'downsample_task']
 
 # %% ../../nbs/markets/09_maintenance.ipynb #8b9f9630
 def drop_old_trades(days: int = None,     # keep this many days (default `FIRESIDE_MARKETS_RETENTION_DAYS`; None = all)
@@ -77,3 +77,29 @@ def compact_task(expire_days: float = -1.0,  # also expire lake snapshots older 
     "Merge the small files of lake.trades and lake.candles; outputs the data files per table before and after."
     r = compact(None if expire_days < 0 else expire_days)
     return {f"{x.table}_files": [int(x.files_before), int(x.files_after)] for x in r.itertuples()}
+
+def downsample(retention_days: int,         # keep the raw trades of this many days (whole UTC days), >= 1
+               expire_days: float = None,   # also expire lake snapshots older than this many days (None: keep)
+               now_ms: int = None,          # "now", epoch ms (default: the clock)
+               *, store: Store | None = None,  # the store (default: the process's)
+              ) -> dict:
+    """Retention then compaction: the trades older than `retention_days` whose 1m candle exists are deleted (one lake
+    transaction), then `compact` merges the files. Returns {dropped_trades (int), trades_files, candles_files ([before,
+    after] data files)}. Raises `MarketDataError` for retention_days < 1 or a negative `expire_days`."""
+    if retention_days is None or retention_days < 1:
+        raise MarketDataError(f"downsample: retention_days must be >= 1, got {retention_days}")
+    st = store or default()
+    dropped = drop_old_trades(retention_days, now_ms, store=st)
+    r = compact(expire_days, store=st)
+    return dict(dropped_trades=int(dropped),
+                **{f"{x.table}_files": [int(x.files_before), int(x.files_after)] for x in r.itertuples()})
+
+@jobs.task(name="markets.downsample", queue="cpu")
+def downsample_task(retention_days: int = 30,   # keep the raw trades of this many days (candles are kept)
+                    expire_days: float = -1.0,  # also expire lake snapshots older than this many days (negative: keep)
+                   ) -> dict:
+    "Drop raw trades older than `retention_days` whose candles exist, then merge the files; outputs the counts."
+    jobs.progress(0.1, f"dropping trades older than {retention_days} day(s)")
+    out = downsample(retention_days, None if expire_days < 0 else expire_days)
+    jobs.progress(1.0, f"{out['dropped_trades']} trade(s) dropped")
+    return out
