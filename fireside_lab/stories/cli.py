@@ -15,7 +15,7 @@ from .suggester import SUGGESTION_TYPES, suggest
 from .summarizer import summaries, summarize
 
 # %% auto #0
-__all__ = ['commands', 'stories_cli', 'import_cmd', 'list_cmd', 'summarize_cmd', 'suggest_cmd']
+__all__ = ['commands', 'stories_cli', 'import_cmd', 'list_cmd', 'summarize_cmd', 'suggest_cmd', 'model_server_cmd']
 
 # %% ../../nbs/stories/07_cli.ipynb #4fba1c47
 @click.group("stories")
@@ -73,5 +73,27 @@ def suggest_cmd(story_id, suggestion_type, model, max_new_tokens):
     try: suggestion_id = suggest(story_id, suggestion_type, model, max_new_tokens, on_text=echo)
     except (StoryError, ModelLoadError) as e: raise click.ClickException(str(e))
     click.echo(f"\n(suggestion {suggestion_id})")
+
+@stories_cli.command("model-server")
+@click.option("--model", default=None, help="language model to hold (default: FIRESIDE_LLM_MODEL)")
+@click.option("--device", type=click.Choice(["auto", "cpu", "cuda"]), default=None,
+              help="where the model runs (default: FIRESIDE_DEVICE)")
+@click.option("--max-batch-size", default=16, show_default=True, help="most requests decoded together")
+@click.option("--max-wait-ms", default=50, show_default=True, help="longest a request waits for companions, ms")
+def model_server_cmd(model, device, max_batch_size, max_wait_ms):
+    """Serve the language model to every process of this data dir on a Unix socket (<data dir>/run/), batching
+    concurrent requests; runs until stopped (Ctrl-C / SIGTERM)."""
+    import logging, signal
+    from fireside_lab.stories.generation import ModelLoadError
+    from fireside_lab.stories.server import ModelServer
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    try: srv = ModelServer(model, device, max_batch_size=max_batch_size, max_wait_s=max_wait_ms / 1000)
+    except (ModelLoadError, OSError) as e: raise click.ClickException(str(e))
+    def stop(*_): raise KeyboardInterrupt
+    signal.signal(signal.SIGTERM, stop)                   # a clean stop: the socket file is removed
+    click.echo(f"model server: {srv.model_name} on {srv.device} at {srv.path} (pid {srv.health()['pid']})")
+    try: srv.serve_forever()
+    except KeyboardInterrupt: pass
+    finally: srv.close()
 
 commands = [stories_cli]

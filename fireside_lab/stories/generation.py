@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import importlib.util
+import logging
 import os
 import queue
 import re
@@ -14,9 +15,11 @@ import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterator, Optional
+from typing import Callable, Iterator, Optional
 
 from ..config import get_settings
+
+_log = logging.getLogger("fireside_lab.stories.batcher")  # one line per batch run
 
 # %% auto #0
 __all__ = ['SMOLLM2_GGUF', 'DECODINGS', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device',
@@ -295,10 +298,11 @@ def _prefill_group(lm:LanguageModel, kv:_KVBuffers, rests:list[list[int]], first
     return out.logits[:, -1].float()
 
 def _decode(lm:LanguageModel, kv:_KVBuffers, first, live, lengths:list[int], max_new_tokens:int, eos:list[int],
-            pick, compact:float) -> list[list[int]]:
+            pick, compact:float, on_step=None) -> list[list[int]]:
     """Decode every row in one batch from its first generated token `first` (rows in cache order; `lengths` their prompt
     lengths); a row ends with its end-of-sequence token, and finished rows are dropped once they are `compact` of the
-    batch. Returns each row's tokens (through the end-of-sequence token)."""
+    batch. Returns each row's tokens (through the end-of-sequence token); `on_step`, when given, is called after every
+    step with those lists as they grow."""
     import torch
     device, n = lm.device, len(lengths)
     live, positions, tokens = live.to(device), torch.tensor(lengths, device=device), first
@@ -309,6 +313,7 @@ def _decode(lm:LanguageModel, kv:_KVBuffers, first, live, lengths:list[int], max
             if not done[j]:
                 out_tokens[rows[j]].append(t)
                 done[j] = t in eos
+        if on_step: on_step(out_tokens)
         if step == max_new_tokens - 1 or all(done): break
         if sum(done) >= max(1, compact * len(rows)):
             keep = [j for j in range(len(rows)) if not done[j]]
@@ -327,7 +332,7 @@ def _decode(lm:LanguageModel, kv:_KVBuffers, first, live, lengths:list[int], max
 
 def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_tokens:int=None,
             max_padding:float=1.25, max_tokens:int=512, compact:float=0.25,
-            decoding:Decoding=None) -> list[list[int]]:
+            decoding:Decoding=None, on_step=None) -> list[list[int]]:
     """Greedy completions (token ids, through the end-of-sequence token) of the token-id prompts `ids`, in order: the
     prefix common to all prompts once, the rest in length groups, then all rows decode in one batch."""
     import torch
@@ -346,8 +351,10 @@ def _greedy(lm:LanguageModel, ids:list[list[int]], max_new_tokens:int, min_new_t
         a, b = group[0], group[-1] + 1                             # rows are sorted: a group is a range of rows
         logits = _prefill_group(lm, kv, [ids[order[r]][C:] for r in range(a, b)], a, C, P, live)
         first[a:b] = pick(logits, 0, [[] for _ in range(a, b)], list(range(a, b)))
-    out_tokens = _decode(lm, kv, first, live, lengths, max_new_tokens, eos, pick, compact)
-    return [out_tokens[order.index(i)] for i in range(n)]
+    row_of = [order.index(i) for i in range(n)]                  # prompt i is in cache row row_of[i]
+    step = (lambda toks: on_step([toks[r] for r in row_of])) if on_step else None
+    out_tokens = _decode(lm, kv, first, live, lengths, max_new_tokens, eos, pick, compact, step)
+    return [out_tokens[r] for r in row_of]
 
 def generate(prompts:list[str],        # user messages
              max_new_tokens:int=48,    # generation budget per prompt, tokens
@@ -358,9 +365,12 @@ def generate(prompts:list[str],        # user messages
              min_new_tokens:int=None,  # force at least this many tokens, tokens
              max_padding:float=1.25,   # prompt pass in length groups: padded/real tokens <= this; None = one group
              decoding:str|Decoding=None,  # repetition rules and sentence end (`DECODINGS`); None = `today`
+             on_step=None,             # called with every prompt's generated token ids so far (a list per prompt)
             ) -> list[Generation]:
     """Complete every prompt in one batched call; returns one `Generation` per prompt, in order (`tokens`: generated,
-    also when the text was cut at a sentence end). Raises `ModelLoadError`, and `ValueError` for an unknown decoding."""
+    also when the text was cut at a sentence end). `on_step` is called after each decoding step on the fast (CPU
+    greedy) path, and once with the finished tokens on the others. Raises `ModelLoadError`, and `ValueError` for an
+    unknown decoding."""
     if not prompts: return []
     import torch
     d = get_decoding(decoding)
@@ -372,7 +382,7 @@ def generate(prompts:list[str],        # user messages
             ids = [lm.tokenizer.apply_chat_template(chat, add_generation_prompt=True, tokenize=True,
                                                     return_dict=True)["input_ids"]
                    for chat in _chat_messages(prompts, system)]
-            new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding, decoding=d)
+            new = _greedy(lm, ids, max_new_tokens, min_new_tokens, max_padding, decoding=d, on_step=on_step)
         else:
             enc = chat_inputs(lm, prompts, system)
             kw = dict(max_new_tokens=max_new_tokens, do_sample=do_sample, pad_token_id=lm.tokenizer.pad_token_id)
@@ -381,6 +391,7 @@ def generate(prompts:list[str],        # user messages
             if d.no_repeat_ngram_size or d.repetition_penalty != 1.0:
                 kw["logits_processor"] = _rules_processor(d, enc["input_ids"].shape[1])
             new = lm.model.generate(**enc, **kw)[:, enc["input_ids"].shape[1]:].tolist()
+            if on_step: on_step(new)
     lm.calls += 1
     out = []
     for row in new:
@@ -403,8 +414,9 @@ def _rules_processor(d:Decoding, prompt_len:int):
 @dataclass
 class _Request:
     prompt: str
-    options: tuple                 # (max_new_tokens, system): requests with different options never share a batch
+    options: tuple                 # (max_new_tokens, system, min_new_tokens): different options never share a batch
     future: Future
+    on_tokens: Optional[Callable] = None   # called with the request's generated token ids after each step
 
 class MicroBatcher:
     "Collects concurrent `submit` calls into batches of at most `max_batch_size`, waiting at most `max_wait_s`."
@@ -427,11 +439,14 @@ class MicroBatcher:
                prompt:str,              # user message
                max_new_tokens:int=48,   # generation budget, tokens
                system:str=None,         # optional system message
+               min_new_tokens:int=None, # force at least this many tokens
+               on_tokens:Callable=None, # called with this prompt's generated token ids so far, after each step
               ) -> Future:
-        "Queue one prompt; the returned Future resolves to its `Generation` (or raises the batch's exception)."
+        """Queue one prompt; the returned Future resolves to its `Generation` (or raises the batch's exception). An
+        exception raised by `on_tokens` is ignored (a caller gone away must not stop the batch)."""
         if self._closed: raise RuntimeError("MicroBatcher is closed")
         future = Future()
-        self._queue.put(_Request(prompt, (max_new_tokens, system), future))
+        self._queue.put(_Request(prompt, (max_new_tokens, system, min_new_tokens), future, on_tokens))
         return future
 
     def generate(self, prompts:list[str], max_new_tokens:int=48, system:str=None) -> list[Generation]:
@@ -460,11 +475,17 @@ class MicroBatcher:
         while batch := self._take():
             batch = [r for r in batch if r.future.set_running_or_notify_cancel()]
             if not batch: continue
-            max_new_tokens, system = batch[0].options
+            max_new_tokens, system, min_new_tokens = batch[0].options
+            def on_step(rows, batch=batch):
+                for r, tokens in zip(batch, rows):
+                    if r.on_tokens is None: continue
+                    try: r.on_tokens(tokens)
+                    except Exception: r.on_tokens = None
             try:
                 out = generate([r.prompt for r in batch], max_new_tokens, self.model, system=system,
-                               max_padding=self.max_padding)
+                               min_new_tokens=min_new_tokens, max_padding=self.max_padding, on_step=on_step)
                 self.batches.append(len(batch))
+                _log.info("batch of %d request(s), %d new token(s) at most", len(batch), max_new_tokens)
                 for r, res in zip(batch, out): r.future.set_result(res)
             except BaseException as e:
                 for r in batch: r.future.set_exception(e)

@@ -18,7 +18,7 @@ from .model import StoryError, content_hash, speaker
 from .tables import stories, suggestions as suggestions_table
 
 # %% auto #0
-__all__ = ['SUGGESTION_TYPES', 'story_hash', 'suggestion_prompt', 'suggest', 'suggestions']
+__all__ = ['SUGGESTION_TYPES', 'story_hash', 'suggestion_prompt', 'suggest', 'suggestions', 'suggest_task']
 
 # %% ../../nbs/stories/06_suggester.ipynb #8e6b4dc3
 SUGGESTION_TYPES = {
@@ -67,22 +67,36 @@ def suggest(story_id:str,                  # the story
             on_text:Callable[[str], None]=None,  # called with the text so far after each piece
             *, store:Store|None=None,      # the store; None = `store.default()`
            ) -> str:
-    """Generate a suggestion, writing its text to `state.suggestions` as it grows; returns its id. Raises StoryNotFound,
-    StoryError, ModelLoadError or what generation raised (the row is marked `failed` with the error first)."""
-    from fireside_lab.stories import generation
+    """Generate a suggestion, writing its text to `state.suggestions` as it grows; returns its id. The model server
+    generates it when one runs (`stories.server`; the `model_server` setting: with `auto` and no server the model is
+    loaded in this process, with `required` that is `ModelServerUnavailable`). Raises StoryNotFound, StoryError,
+    ModelLoadError or what generation raised (the row is marked `failed` with the error first)."""
+    from fireside_lab.stories import generation, server
     st = store or default()
     prompt = suggestion_prompt(story_id, suggestion_type, context_entries, store=st)
     name, suggestion_id, now = model or st.settings.llm_model, uuid.uuid4().hex, utcnow()
     st.execute(suggestions_table.insert().values(
         id=suggestion_id, story_id=story_id, story_hash=story_hash(story_id, store=st), suggestion_type=suggestion_type,
         model=name, prompt=prompt, text="", status="partial", created_at=now, updated_at=now))
-    text = ""
+    text, system = "", "You help write interactive fiction."
+    def grew(so_far: str):
+        nonlocal text
+        text = so_far
+        _set_suggestion(st, suggestion_id, text, "partial")
+        if on_text: on_text(text)
     try:
-        for piece in generation.stream(prompt, max_new_tokens, name, system="You help write interactive fiction.",
-                                       min_new_tokens=min_new_tokens):
-            text += piece
-            _set_suggestion(st, suggestion_id, text, "partial")
-            if on_text: on_text(text)
+        remote = st.settings.model_server != "off"
+        if remote:
+            try:
+                g = server.remote_generate(prompt, max_new_tokens, system, min_new_tokens, name, grew,
+                                           path=server.socket_path(st.settings))
+                text = g.text
+            except server.ModelServerUnavailable:
+                if st.settings.model_server == "required": raise
+                remote = False                                    # auto: no server, load the model here
+        if not remote:
+            for piece in generation.stream(prompt, max_new_tokens, name, system=system, min_new_tokens=min_new_tokens):
+                grew(text + piece)
     except BaseException as e:
         _set_suggestion(st, suggestion_id, text, "failed", f"{type(e).__name__}: {e}")
         raise
@@ -101,3 +115,16 @@ def suggestions(story_id:str=None,           # one story's; None = every story's
     query = sa.select(*[suggestions_table.c[c] for c in _SHOWN]).order_by(suggestions_table.c.created_at.desc())
     if story_id: query = query.where(suggestions_table.c.story_id == story_id)
     return st.frame(query)
+
+# %% ../../nbs/stories/06_suggester.ipynb #375323a4
+from .. import jobs
+
+@jobs.task(name="stories.suggest", queue="gpu")
+def suggest_task(story_id: str,                 # the story
+                 suggestion_type: str = "continue",  # one of SUGGESTION_TYPES
+                 max_new_tokens: int = 64,      # generation budget, tokens
+                ) -> dict:
+    "Generate a suggestion for a story into `state.suggestions`; outputs its id and text."
+    sid = suggest(story_id, suggestion_type, max_new_tokens=max_new_tokens)
+    row = suggestions(story_id).set_index("id").loc[sid]
+    return {"suggestion_id": sid, "text": row.text, "status": row.status}
