@@ -24,11 +24,17 @@ def _wait_value(box, value, timeout_s=30):
         time.sleep(0.1)
 
 
-def _set_number(box, value):
-    box.click()
-    box.press("Control+a")
-    box.type(f"{value:.2f}")
-    box.press("Enter")
+def _set_number(box, value, tries=5):
+    """Type `value` into a Bokeh numeric input and commit it (Enter); retried until the input reads it back and keeps
+    it for half a second (under load a server push from an earlier action can land between the keystrokes)."""
+    for _ in range(tries):
+        box.fill(f"{value:.2f}")
+        box.press("Enter")
+        time.sleep(0.5)
+        try:
+            if abs(float(box.input_value()) - value) <= 1e-6: return
+        except ValueError: pass
+    raise AssertionError(f"the input kept {box.input_value()!r}, expected {value}")
 
 
 def test_review_accept_and_adjust_in_browser(data_dir):
@@ -144,8 +150,10 @@ def test_add_missed_highlight_and_evaluate_in_browser(data_dir):
 
         page.get_by_role("button", name="Accept").click()
         page.get_by_text("Accepted segment").wait_for(timeout=30_000)
+        page.wait_for_timeout(1000)          # let the redraw after Accept settle before typing the missed bounds
         _set_number(add_start, 0.3)
         _set_number(add_end, 1.6)
+        _wait_value(add_start, 0.3); _wait_value(add_end, 1.6)
         page.get_by_role("button", name="Add missed highlight").click()
         page.get_by_text("Added missed highlight 0.30–1.60 s (reviewer ada).").wait_for(timeout=30_000)
         _table(page, "what", "added")
