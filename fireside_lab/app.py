@@ -197,11 +197,17 @@ def up(port: int | None = None, workers: int = 2, echo=print):
     sched = jobs.pipelines_dir() / "schedules.toml"
     if sched.exists(): echo(f"  schedules: {', '.join(jobs.load_schedules(sched))}")
     logs = s.data_dir / "logs"
-    procs = []
+    procs, helpers = [], []      # helpers (the model server) may exit without stopping the rest
     def _terminate(signum, frame): raise KeyboardInterrupt
     old = {sig: signal.signal(sig, _terminate) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         gpu = _cuda()
+        from fireside_lab.stories import server as model_server
+        # one model server per machine: here without CUDA; with CUDA the gpu worker starts it on its device
+        srv = None if gpu else model_server.spawn(log=logs / "model-server.log", settings=s)
+        if srv is not None:
+            helpers.append(srv)
+            echo(f"  model server {s.llm_model} (pid {srv.pid}), log {logs / 'model-server.log'}")
         cpu_args = ["worker", "--queue", "cpu", "--workers", str(workers)] + ([] if gpu else ["--gpu-fallback"])
         procs.append(_spawn(cpu_args, logs / "worker-cpu.log"))
         echo(f"  worker cpu x{workers} (pid {procs[-1].pid})"
@@ -209,6 +215,10 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         if gpu:
             procs.append(_spawn(["worker", "--queue", "gpu"], logs / "worker-gpu.log"))
             echo(f"  worker gpu (pid {procs[-1].pid})")
+        if srv is not None:               # first runs use the server's model rather than loading their own
+            ready = model_server.wait_ready(srv, 180, settings=s)
+            echo(f"  model server ready: {ready['model']} on {ready['device']} ({ready['dtype']})" if ready else
+                 f"  model server not ready (see {logs / 'model-server.log'}): runs load the model themselves")
         if sched.exists(): first_runs(sched, echo=echo, store=st)
         procs.append(_spawn(["serve", "--port", str(port), "--address", s.dashboard_address], logs / "serve.log"))
         base = f"http://{s.dashboard_address}:{port}"
@@ -221,11 +231,15 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         for slug, (title, _) in dashboards().items(): echo(f"  {title:12} {base}/{slug}")
         echo(f"  API          {base}/api/v1/docs  ·  probes {base}/livez {base}/readyz  ·  {base}/metrics\n"
              "Sign in as admin (or an account from `fireside-lab users add`). Press Ctrl-C to stop.")
-        while all(p.poll() is None for p in procs): time.sleep(0.5)
+        while all(p.poll() is None for p in procs):
+            if srv is not None and srv.poll() is not None:
+                echo(f"the model server exited ({srv.returncode}); runs load the model themselves")
+                srv = None
+            time.sleep(0.5)
         echo("a child process exited; stopping")
     except KeyboardInterrupt: echo("stopping…")
     finally:
-        _stop(procs)
+        _stop(procs + helpers)
         for sig, h in old.items(): signal.signal(sig, h)
         echo("stopped")
 

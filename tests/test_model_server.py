@@ -1,6 +1,7 @@
 """The model server (#19 item 1) with the real SmolLM2 on the CPU: two worker processes and an API handler ask for
 suggestions at once; the model is loaded once, in the server; the requests are decoded in one batch; each caller gets
-the completion that generating it alone gives; with no server, `required` fails clearly and `auto` loads locally."""
+the completion that generating it alone gives; a summaries run (gpu-queue notebook) uses the same server, its
+entries in one batch; with no server, `required` fails clearly and `auto` loads locally."""
 import os
 import subprocess
 import sys
@@ -72,6 +73,11 @@ def test_two_workers_and_the_api_share_one_model_load_and_one_batch(required, tm
         assert all(r["status"] == "succeeded" for r in results), [r["error"] for r in results]
         workers_rss = [c.memory_info().rss / 2**20 for c in psutil.Process(w.pid).children(recursive=True)]
         h = server.health()
+        # a summaries run (gpu-queue notebook) goes through the same server: its kernel, with `required`, never loads
+        # the model; the four entry prompts arrive at once and are decoded as one batch, then the fold
+        run = jobs.wait(jobs.submit("pipelines/summarize_stories", stories=["macbeth"], scenes=["act1-scene1"],
+                                    limit=4, batch_size=4, max_new_tokens=8), timeout=300)
+        h2 = server.health()
     finally:
         w.stop()
         srv.terminate(); srv.wait(30)
@@ -84,6 +90,9 @@ def test_two_workers_and_the_api_share_one_model_load_and_one_batch(required, tm
     print(f"model server peak RSS {h['rss_mb']:.0f} MB; worker processes RSS (MB): "
           f"{', '.join(f'{x:.0f}' for x in workers_rss)}")
     assert max(workers_rss) < h["rss_mb"]                   # the workers never held the model
+    assert run["status"] == "succeeded" and run["queue"] == "gpu", (run["error"], run.get("traceback"))
+    assert run["outputs"]["entries"] == 4 and h2["loads"] == 1 and h2["batches"] == [3, 4, 1], h2["batches"]
+    assert stories.summaries().set_index("story_id").loc["macbeth", "entries_processed"] == 4
     rows = stories.suggestions("macbeth").set_index("id")
     ids = [r["outputs"]["suggestion_id"] for r in results] + [mine["id"]]
     assert set(rows.loc[ids].status) == {"complete"}

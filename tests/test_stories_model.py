@@ -137,11 +137,15 @@ def test_pipeline_runs_as_a_job_with_progress_then_makes_no_model_call(data_dir)
     from jobs_helpers import Worker
     from fireside_lab import stories
     stories.import_story(SAMPLES / "lighthouse.storium.json")
-    w = Worker(1).wait_up()
+    w = Worker(1, queue="gpu").wait_up()      # summaries are gpu-queue work; with no CUDA the gpu worker uses the CPU
     try:
         rid = jobs.submit("pipelines/summarize_stories", stories=["handmade-lighthouse-0001"], batch_size=8, max_new_tokens=8)
         r = jobs.wait(rid, timeout=600)
         assert r["status"] == "succeeded", (r["error"], r.get("traceback"))
+        assert r["queue"] == "gpu"                                  # from the notebook's metadata
+        beat = jobs.workers().set_index("pid").loc[w.pid]
+        assert beat["queue"] == "gpu" and beat["device"].startswith("cpu") and beat["device_memory_mib"] > 0
+        assert 0 < beat["device_memory_used_mib"] <= beat["device_memory_mib"]
         assert r["outputs"]["entries"] == 8 and r["outputs"]["model_calls"] == 2 and r["progress"] == 1
         assert "The Keeper's Debt" in Path(r["html_path"]).read_text()
         sm = stories.summaries().set_index("story_id").loc["handmade-lighthouse-0001"]

@@ -24,7 +24,7 @@ def test_evaluate_summaries_pipeline_today_vs_v2_on_macbeth_opening_scene(data_d
     from fireside_lab import store, stories
     stories.import_story(SAMPLES / "macbeth.xml")
     st = store.default()
-    w = Worker(1).wait_up()
+    w = Worker(1, queue="gpu").wait_up()      # summary evaluation is gpu-queue work (the CPU here: no CUDA)
     try:
         rid = jobs.submit("pipelines/evaluate_summaries", stories=["macbeth"], scenes=[SCENE],
                           decodings=["today", "v2"], max_new_tokens=32, limit=12, references={"macbeth": REFERENCE})

@@ -17,14 +17,15 @@ from typing import Callable, Sequence
 import numpy as np
 import sqlalchemy as sa
 
-from .. import config
+from .. import config, jobs
 from .accounts import add_user, normalize_tags, require_user
 from .settings import EMBEDDING_DIM, FeedError, UnknownPostError, as_utc
 from .tables import posts
 from ..store import ConstraintError, Store, default
 
 # %% auto #0
-__all__ = ['SAMPLE_VIEWERS', 'embed', 'post_text', 'publish', 'post', 'publish_accepted', 'samples_dir', 'seed_samples']
+__all__ = ['SAMPLE_VIEWERS', 'embed', 'post_text', 'publish', 'post', 'publish_accepted', 'samples_dir', 'seed_samples',
+           'embed_posts', 'embed_posts_task']
 
 # %% ../../nbs/feeds/04_posts.ipynb #82e035b0
 def _model_path(name: str) -> str:
@@ -44,10 +45,11 @@ def _model(name: str, device: str):
     return SentenceTransformer(_model_path(name), device=device)
 
 def embed(texts: Sequence[str],  # n texts
+          model: str | None = None,  # the sentence-embedding model; None = the `embedding_model` setting
          ) -> np.ndarray:
     "Sentence embeddings, float32 array of shape (n, 384), each row of unit L2 norm (all-MiniLM-L6-v2 by default)."
     s = config.get_settings()
-    m = _model(s.embedding_model, s.device)
+    m = _model(model or s.embedding_model, s.device)
     vectors = m.encode(list(texts), batch_size=32, normalize_embeddings=True, show_progress_bar=False)
     return np.asarray(vectors, dtype=np.float32)
 
@@ -168,3 +170,35 @@ def seed_samples(base: datetime | None = None,  # publication time of the newest
                            samples_dir() / f"{p['file']}.jpg", video_id=p["video_id"],
                            created_at=base - timedelta(minutes=30 * (len(spec) - 1 - i)), embedding=v, store=st))
     return out
+
+# %% ../../nbs/feeds/04_posts.ipynb #3d65844a
+_NEED_EMBEDDING = """SELECT post_id FROM lake.feed_embeddings WHERE model = ?"""
+
+def embed_posts(model: str | None = None,   # the sentence-embedding model; None = the `embedding_model` setting
+                every: bool = False,         # re-embed every post, not only those without this model's embedding
+                batch_size: int = 64,        # posts per model call and per lake transaction
+                *, store: Store | None = None,  # the store (default: `store.default()`)
+               ) -> dict:
+    """Embed the posts that lack an embedding made with `model` (every post when `every`), replacing their rows in
+    `lake.feed_embeddings`; returns dict(embedded=number of posts, model=name). Raises `FeedError` for a `batch_size`
+    below 1."""
+    if batch_size < 1: raise FeedError(f"batch_size must be at least 1, got {batch_size}")
+    st = store or default()
+    model = model or config.get_settings().embedding_model
+    rows = st.rows(sa.select(posts.c.post_id, posts.c.caption, posts.c.tags).order_by(posts.c.seq))
+    done = set() if every else {r[0] for r in st.lake_query(_NEED_EMBEDDING, [model])}
+    todo = [r for r in rows if r["post_id"] not in done]
+    for i in range(0, len(todo), batch_size):
+        batch = todo[i:i + batch_size]
+        vectors = embed([post_text(r["caption"], r["tags"]) for r in batch], model)
+        def write(lake, batch=batch, vectors=vectors):
+            for r, v in zip(batch, vectors): _write_embedding(lake, r["post_id"], v, model)
+        st.lake_transaction(write)
+    return dict(embedded=len(todo), model=model)
+
+@jobs.task(name="feeds.embed_posts", queue="gpu")
+def embed_posts_task(every: bool = False,    # re-embed every post, not only those without the configured model's
+                     batch_size: int = 64,   # posts per model call and per lake transaction
+                    ) -> dict:
+    "Embed the posts that lack an embedding made with the configured model; outputs how many and the model."
+    return embed_posts(every=every, batch_size=batch_size)

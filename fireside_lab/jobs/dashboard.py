@@ -82,11 +82,15 @@ def fires_frame(user=None, limit: int = 100) -> pd.DataFrame:
                          "detail": df["detail"].fillna("")}).reset_index(drop=True)
 
 def workers_frame() -> pd.DataFrame:
-    "Workers with their last heartbeat and its age in seconds."
+    """Workers with their last heartbeat and its age in seconds, the device each computes on and that device's memory
+    in use / in total (MiB; empty for a heartbeat written before workers reported it)."""
     df = jobs.workers()
+    mem = [f"{u:,} / {t:,}" if pd.notna(u) and pd.notna(t) else ""
+           for u, t in zip(df["device_memory_used_mib"], df["device_memory_mib"])]
     return pd.DataFrame({"worker": df["worker_id"], "queue": df["queue"], "processes": df["concurrency"],
                          "status": df["status"], "last_heartbeat": df["heartbeat_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
-                         "age_s": df["age_s"].round(1), "note": df["note"].fillna("")})
+                         "age_s": df["age_s"].round(1), "device": df["device"].fillna(""), "memory_mib": mem,
+                         "note": df["note"].fillna("")})
 
 def presets_frame(user=None) -> pd.DataFrame:
     "Presets (those `user` may view, when given): name, task, arguments and run options (as JSON text), last change."

@@ -162,4 +162,7 @@ workers = sa.Table(
     sa.Column("heartbeat_at", UTCDateTime, nullable=False),
     sa.Column("version", sa.Text),
     sa.Column("note", sa.Text),
+    sa.Column("device", sa.Text),                               # e.g. "cuda:0 NVIDIA H100 80GB HBM3", "cpu …"
+    sa.Column("device_memory_mib", sa.Integer),                 # the device's memory, MiB
+    sa.Column("device_memory_used_mib", sa.Integer),            # of which in use (all processes), MiB
 )

@@ -9,6 +9,7 @@ import ast
 import difflib
 import importlib
 import inspect
+import json
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from .tables import QUEUES, STATUSES
 # %% auto #0
 __all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask',
            'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'task', 'chain',
-           'check_chain', 'get_task', 'import_configured', 'import_lines', 'tasks']
+           'check_chain', 'notebook_queue', 'get_task', 'import_configured', 'import_lines', 'tasks']
 
 # %% ../../nbs/jobs/02_tasks.ipynb #12ecbb36
 @config.register_section
@@ -212,6 +213,7 @@ def _params_model(t: Task) -> type[BaseModel]:
 
 # %% ../../nbs/jobs/02_tasks.ipynb #d900de05
 _REGISTRY: dict[str, Task] = {}
+_NOTEBOOK_STAMPS: dict[str, int | None] = {}   # a pipeline notebook's modification time when its task was made
 
 def task(name: str | Callable | None = None,  # stable task name; default `module.qualname`
          queue: str = "cpu",                  # `cpu` or `gpu`
@@ -279,13 +281,26 @@ def check_chain(t: Task,                # a chain
                                    else "the chain's first step does not take"))
     if problems: raise InvalidParams(f"chain {t.name!r}: " + "; ".join(problems))
 
+def notebook_queue(path: Path) -> str:
+    """The queue a pipeline notebook asks for in its metadata (`{"fireside": {"queue": "gpu"}}`), else `cpu`. Raises
+    `JobsError` naming the notebook when the file is not JSON or the queue is not one of `QUEUES`."""
+    try: meta = json.loads(Path(path).read_text()).get("metadata", {})
+    except (OSError, ValueError) as e: raise JobsError(f"pipeline notebook {path}: cannot read it: {e}") from None
+    queue = (meta.get("fireside") or {}).get("queue", "cpu") if isinstance(meta, dict) else "cpu"
+    if queue not in QUEUES:
+        raise JobsError(f"pipeline notebook {path}: metadata fireside.queue must be one of {QUEUES}, got {queue!r}")
+    return queue
+
 def _notebook_task(path: Path) -> Task:
-    "The task of a pipeline notebook (made on first use; named `pipelines/…` when it is under the pipelines folder)."
+    """The task of a pipeline notebook (made on first use, and again when the file changed; named `pipelines/…` when
+    it is under the pipelines folder); its queue is the one its metadata names (`notebook_queue`)."""
     try: name = "pipelines/" + str(path.relative_to(pipelines_dir()).with_suffix(""))
     except ValueError: name = str(path)
     t = _REGISTRY.get(name)
-    if t is None or t.path != path or t.kind != "notebook":
-        t = _REGISTRY[name] = Task(name, "notebook", path=path, timeout=None)
+    stamp = path.stat().st_mtime_ns if path.exists() else None
+    if t is None or t.path != path or t.kind != "notebook" or _NOTEBOOK_STAMPS.get(name) != stamp:
+        t = _REGISTRY[name] = Task(name, "notebook", queue=notebook_queue(path), path=path, timeout=None)
+        _NOTEBOOK_STAMPS[name] = stamp
     return t
 
 def _notebook_candidates(name: str) -> list[Path]:

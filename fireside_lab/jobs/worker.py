@@ -5,6 +5,7 @@
 # %% ../../nbs/jobs/11_worker.ipynb #2c7705ba
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import importlib
 import logging
@@ -29,8 +30,9 @@ from ..store import Store, default, utcnow
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat', 'workers', 'cuda_devices',
-           'parent_death_signal', 'die_with_parent', 'run_worker']
+__all__ = ['log', 'DEVICE_INFO_TTL_S', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat',
+           'workers', 'cuda_devices', 'parse_nvidia_smi', 'device_info', 'parent_death_signal', 'die_with_parent',
+           'run_worker']
 
 # %% ../../nbs/jobs/11_worker.ipynb #edba351f
 _RUNNING = (sa.select(tables.runs.c.run_id, tables.runs.c.worker, tables.runs.c.consumer, tables.runs.c.started_at)
@@ -96,10 +98,12 @@ def requeue_lost(grace_s: float = 60.0,  # only runs untouched for this long, se
 _UPSERT_DELETE = tables.workers.delete().where(tables.workers.c.worker_id == sa.bindparam("b_worker_id"))
 _UPSERT_INSERT = tables.workers.insert()
 _WORKERS = sa.select(*(tables.workers.c[c] for c in ("worker_id", "host", "pid", "queue", "concurrency", "status",
-                                                    "started_at", "heartbeat_at", "note")))
+                                                    "started_at", "heartbeat_at", "note", "device", "device_memory_mib",
+                                                    "device_memory_used_mib")))
 
 def write_heartbeat(row: dict, *, store: Store | None = None):
-    "Write (replace) a worker's heartbeat row: worker_id, host, pid, queue, concurrency, status, times, version, note."
+    """Write (replace) a worker's heartbeat row: worker_id, host, pid, queue, concurrency, status, times, version, note;
+    optionally device, device_memory_mib, device_memory_used_mib (`device_info`)."""
     def write(conn):
         conn.execute(_UPSERT_DELETE, {"b_worker_id": row["worker_id"]})
         conn.execute(_UPSERT_INSERT, row)
@@ -107,11 +111,13 @@ def write_heartbeat(row: dict, *, store: Store | None = None):
 
 def workers(*, store: Store | None = None):
     """Worker heartbeats as a DataFrame (worker_id, host, pid, queue, concurrency, status, started_at, heartbeat_at,
-    note, age_s: seconds since the heartbeat), the most recent first."""
+    note, device, device_memory_mib, device_memory_used_mib (MiB, nullable Int64), age_s: seconds since the heartbeat),
+    the most recent first."""
     import pandas as pd
     st = store or default()
     df = st.frame(_WORKERS.order_by(tables.workers.c.heartbeat_at.desc()))
     for c in ("started_at", "heartbeat_at"): df[c] = pd.to_datetime(df[c], utc=True)
+    for c in ("device_memory_mib", "device_memory_used_mib"): df[c] = df[c].astype("Int64")
     df["age_s"] = (pd.Timestamp(utcnow()) - df["heartbeat_at"]).dt.total_seconds()
     return df
 
@@ -123,6 +129,61 @@ def cuda_devices() -> int:
         listing = subprocess.run(["nvidia-smi", "-L"], capture_output=True, text=True, timeout=20).stdout
         return sum(line.startswith("GPU ") for line in listing.splitlines())
     except Exception: return 0
+
+# %% ../../nbs/jobs/11_worker.ipynb #1c81f882
+DEVICE_INFO_TTL_S = 10.0          # how long a device answer is kept (s)
+_DEVICE_CACHE: dict = {}
+
+def parse_nvidia_smi(text: str,         # `nvidia-smi --query-gpu=index,name,memory.total,memory.used
+                                        #  --format=csv,noheader,nounits` output
+                     index: int,        # the device index (as nvidia-smi numbers it)
+                    ) -> dict | None:
+    """The device `index` of an `nvidia-smi` CSV query: dict(device="cuda:<index> <name>", device_memory_mib=int,
+    device_memory_used_mib=int), or None when the listing has no such device or a line is malformed."""
+    for line in text.strip().splitlines():
+        parts = [p.strip() for p in line.split(",")]
+        if len(parts) != 4 or parts[0] != str(index): continue
+        try: total, used = int(float(parts[2])), int(float(parts[3]))
+        except ValueError: return None
+        return dict(device=f"cuda:{index} {parts[1]}", device_memory_mib=total, device_memory_used_mib=used)
+    return None
+
+def _cpu_info() -> dict:
+    import platform
+    import psutil
+    vm = psutil.virtual_memory()
+    name = ""
+    with contextlib.suppress(OSError):
+        name = next((line.split(":", 1)[1].strip() for line in open("/proc/cpuinfo") if line.startswith("model name")),
+                    "")
+    return dict(device=f"cpu {name or platform.machine()} ({os.cpu_count()} cores)".replace("  ", " "),
+                device_memory_mib=vm.total // 2**20, device_memory_used_mib=(vm.total - vm.available) // 2**20)
+
+def device_info(queue: str = "cpu",   # the worker's queue: a gpu worker with CUDA_VISIBLE_DEVICES reports that device
+                *, fresh: bool = False) -> dict:
+    """What this worker process computes on: dict(device, device_memory_mib, device_memory_used_mib). A gpu-queue
+    worker with `CUDA_VISIBLE_DEVICES` set to one device index asks `nvidia-smi` about it; anything else, or a failed
+    query, reports the CPU and the machine's RAM. Kept `DEVICE_INFO_TTL_S` seconds unless `fresh`. Never raises."""
+    import shutil
+    visible = os.environ.get("CUDA_VISIBLE_DEVICES", "")
+    key = (queue, visible)
+    hit = _DEVICE_CACHE.get(key)
+    if hit and not fresh and time.monotonic() - hit[0] < DEVICE_INFO_TTL_S: return hit[1]
+    info = None
+    if queue == "gpu" and visible.isdigit() and shutil.which("nvidia-smi"):
+        try:
+            out = subprocess.run(["nvidia-smi", "--query-gpu=index,name,memory.total,memory.used",
+                                  "--format=csv,noheader,nounits", "-i", visible],
+                                 capture_output=True, text=True, timeout=10).stdout
+            info = parse_nvidia_smi(out, int(visible))
+        except Exception: log.exception("nvidia-smi query of device %s", visible)
+    if info is None:
+        try: info = _cpu_info()
+        except Exception:
+            log.exception("reading the CPU's memory")
+            info = dict(device="cpu", device_memory_mib=None, device_memory_used_mib=None)
+    _DEVICE_CACHE[key] = (time.monotonic(), info)
+    return info
 
 # %% ../../nbs/jobs/11_worker.ipynb #29dd8b9a
 _PR_SET_PDEATHSIG = 1          # <linux/prctl.h>
@@ -177,7 +238,7 @@ def _consumer_class():
             write_heartbeat(dict(worker_id=self.worker_id, host=socket.gethostname(), pid=os.getpid(),
                                  queue=self.queue_name, concurrency=self.workers, status=status,
                                  started_at=self._started, heartbeat_at=utcnow(), version=package_version(),
-                                 note=self.note))
+                                 note=self.note, **device_info(self.queue_name)))
 
         def _beat(self):
             settings = jobs_settings()
@@ -214,6 +275,23 @@ def _serve(queue_name: str, n_workers: int, note: str = ""):
     consumer.run()
 
 # %% ../../nbs/jobs/11_worker.ipynb #e9bdd586
+def _model_server_for_device(index: int):
+    """Start the model server on CUDA device `index` (see `stories.server.spawn`: not when one already answers or
+    `FIRESIDE_MODEL_SERVER=off`); the process or None. A failure to start is logged, never fatal."""
+    try:
+        from fireside_lab.stories import server as model_server
+        return model_server.spawn("cuda", env={"CUDA_VISIBLE_DEVICES": str(index)})
+    except Exception:
+        log.exception("starting the model server on device %d", index)
+        return None
+
+def _stop_child(proc, timeout: float = 30):
+    "SIGTERM a child started in its own session (its process group), then SIGKILL after `timeout` seconds."
+    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, None)):
+        with contextlib.suppress(ProcessLookupError): os.killpg(proc.pid, sig)
+        try: return proc.wait(wait)
+        except subprocess.TimeoutExpired: continue
+
 def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
                workers: int = 1,              # worker processes (a gpu worker: one per device)
                gpu_fallback: bool = False,    # with no CUDA device, a cpu worker also serves the gpu queue (logged)
@@ -249,11 +327,14 @@ def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
             if p.is_alive(): os.kill(p.pid, signum)
         raise KeyboardInterrupt
     if queue == "gpu" and devices:
+        srv = _model_server_for_device(0)
         signal.signal(signal.SIGTERM, forward)
         try:
             for p in procs: p.join()
         except KeyboardInterrupt:
             for p in procs: p.join(30)
+        finally:
+            if srv is not None: _stop_child(srv)
         return
     try: _serve(queue, workers)
     finally:

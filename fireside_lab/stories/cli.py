@@ -80,18 +80,21 @@ def suggest_cmd(story_id, suggestion_type, model, max_new_tokens):
               help="where the model runs (default: FIRESIDE_DEVICE)")
 @click.option("--max-batch-size", default=16, show_default=True, help="most requests decoded together")
 @click.option("--max-wait-ms", default=50, show_default=True, help="longest a request waits for companions, ms")
-def model_server_cmd(model, device, max_batch_size, max_wait_ms):
+@click.option("--dtype", type=click.Choice(["auto", "float32", "bfloat16", "float16"]), default=None,
+              help="weights (default: FIRESIDE_LLM_DTYPE; auto = bfloat16/float16 on CUDA, float32 on the CPU)")
+def model_server_cmd(model, device, max_batch_size, max_wait_ms, dtype):
     """Serve the language model to every process of this data dir on a Unix socket (<data dir>/run/), batching
     concurrent requests; runs until stopped (Ctrl-C / SIGTERM)."""
     import logging, signal
     from fireside_lab.stories.generation import ModelLoadError
     from fireside_lab.stories.server import ModelServer
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
-    try: srv = ModelServer(model, device, max_batch_size=max_batch_size, max_wait_s=max_wait_ms / 1000)
+    try: srv = ModelServer(model, device, max_batch_size=max_batch_size, max_wait_s=max_wait_ms / 1000, dtype=dtype)
     except (ModelLoadError, OSError) as e: raise click.ClickException(str(e))
     def stop(*_): raise KeyboardInterrupt
     signal.signal(signal.SIGTERM, stop)                   # a clean stop: the socket file is removed
-    click.echo(f"model server: {srv.model_name} on {srv.device} at {srv.path} (pid {srv.health()['pid']})")
+    click.echo(f"model server: {srv.model_name} on {srv.device} ({srv.lm.dtype}) at {srv.path} "
+               f"(pid {srv.health()['pid']})")
     try: srv.serve_forever()
     except KeyboardInterrupt: pass
     finally: srv.close()

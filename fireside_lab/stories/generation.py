@@ -22,7 +22,7 @@ from ..config import get_settings
 _log = logging.getLogger("fireside_lab.stories.batcher")  # one line per batch run
 
 # %% auto #0
-__all__ = ['SMOLLM2_GGUF', 'DECODINGS', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device',
+__all__ = ['SMOLLM2_GGUF', 'DECODINGS', 'ModelLoadError', 'ModelSource', 'resolve_model', 'pick_device', 'pick_dtype',
            'LanguageModel', 'load_model', 'Generation', 'chat_inputs', 'Decoding', 'get_decoding', 'sentence_end_cut',
            'length_groups', 'generate', 'MicroBatcher', 'batcher', 'stream']
 
@@ -76,6 +76,19 @@ def pick_device(device:str=None,  # `auto`, `cpu` or `cuda`; None = the `device`
     import torch
     return "cuda" if torch.cuda.is_available() else "cpu"
 
+def pick_dtype(dtype:str=None,    # `auto`, `float32`, `bfloat16`, `float16`; None = the `llm_dtype` setting
+               device:str="cpu",  # the device picked (`pick_device`)
+              ) -> str:
+    """The torch dtype name for the weights: what was asked for, or for `auto` bfloat16 on a CUDA device that supports
+    it, float16 on another CUDA device, float32 on the CPU. Raises `ValueError` for another name."""
+    dtype = dtype or get_settings().llm_dtype
+    if dtype not in ("auto", "float32", "bfloat16", "float16"):
+        raise ValueError(f"dtype must be auto, float32, bfloat16 or float16, got {dtype!r}")
+    if dtype != "auto": return dtype
+    if not str(device).startswith("cuda"): return "float32"
+    import torch
+    return "bfloat16" if torch.cuda.is_bf16_supported() else "float16"
+
 @dataclass
 class LanguageModel:
     "A loaded causal language model with its tokenizer (left padding, for batches)."
@@ -84,13 +97,14 @@ class LanguageModel:
     tokenizer: object
     device: str
     calls: int = 0                 # `generate` calls made with this model (the incremental re-run test counts them)
+    dtype: str = "float32"         # the weights' torch dtype name
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-_MODELS: dict[tuple[str, str], LanguageModel] = {}
+_MODELS: dict[tuple[str, str, str], LanguageModel] = {}
 _LOAD_LOCK = threading.Lock()
 
-def _from_pretrained(src: ModelSource, device: str):
-    "(tokenizer, model) of `src` on `device`, in eval mode; never asks the hub for a local model."
+def _from_pretrained(src: ModelSource, device: str, dtype: str = "float32"):
+    "(tokenizer, model) of `src` on `device` with `dtype` weights, in eval mode; never asks the hub for a local model."
     from transformers import AutoModelForCausalLM, AutoTokenizer
     from transformers.utils import logging as hf_logging
     kw = dict(gguf_file=src.gguf_file) if src.gguf_file else {}
@@ -98,19 +112,26 @@ def _from_pretrained(src: ModelSource, device: str):
     hf_logging.disable_progress_bar()
     tokenizer = AutoTokenizer.from_pretrained(src.location, **kw)
     model = AutoModelForCausalLM.from_pretrained(src.location, **kw)
+    if dtype != "float32":
+        import torch
+        model = model.to(getattr(torch, dtype))
     model.to(device).eval()
     return tokenizer, model
 
 def load_model(name:str=None,    # model name; None = the `llm_model` setting
                device:str=None,  # `auto`, `cpu`, `cuda`; None = the `device` setting
+               dtype:str=None,   # weights: `auto`, `float32`, `bfloat16`, `float16`; None = the `llm_dtype` setting
               ) -> LanguageModel:
-    "The model `name` on `device`, loaded on first use and cached per process. Raises `ModelLoadError` (model, reason)."
+    """The model `name` on `device` with `dtype` weights (`pick_dtype`), loaded on first use and cached per process.
+    Raises `ModelLoadError` (model, reason)."""
     name = name or get_settings().llm_model
     src = resolve_model(name)
     device = pick_device(device)
+    try: dtype = pick_dtype(dtype, device)
+    except ValueError as e: raise ModelLoadError(f"cannot load language model {name!r}: {e}") from None
     with _LOAD_LOCK:
-        if (lm := _MODELS.get((name, device))) is not None: return lm
-        try: tokenizer, model = _from_pretrained(src, device)
+        if (lm := _MODELS.get((name, device, dtype))) is not None: return lm
+        try: tokenizer, model = _from_pretrained(src, device, dtype)
         except Exception as e:
             reason = str(e).strip().splitlines()[0] if str(e).strip() else type(e).__name__
             raise ModelLoadError(f"cannot load language model {name!r} ({src.location}): "
@@ -119,7 +140,7 @@ def load_model(name:str=None,    # model name; None = the `llm_model` setting
         if tokenizer.pad_token is None: tokenizer.pad_token = tokenizer.eos_token
         if getattr(model, "generation_config", None) is not None and model.generation_config.pad_token_id is None:
             model.generation_config.pad_token_id = tokenizer.pad_token_id
-        lm = _MODELS[(name, device)] = LanguageModel(name, model, tokenizer, device)
+        lm = _MODELS[(name, device, dtype)] = LanguageModel(name, model, tokenizer, device, dtype=dtype)
         return lm
 
 # %% ../../nbs/stories/04_generation.ipynb #eac75ca1
@@ -414,7 +435,8 @@ def _rules_processor(d:Decoding, prompt_len:int):
 @dataclass
 class _Request:
     prompt: str
-    options: tuple                 # (max_new_tokens, system, min_new_tokens): different options never share a batch
+    options: tuple                 # (max_new_tokens, system, min_new_tokens, Decoding): different options never share
+                                   # a batch
     future: Future
     on_tokens: Optional[Callable] = None   # called with the request's generated token ids after each step
 
@@ -441,12 +463,15 @@ class MicroBatcher:
                system:str=None,         # optional system message
                min_new_tokens:int=None, # force at least this many tokens
                on_tokens:Callable=None, # called with this prompt's generated token ids so far, after each step
+               decoding:str|Decoding=None,  # repetition rules and sentence end (`DECODINGS`); None = `today`
               ) -> Future:
         """Queue one prompt; the returned Future resolves to its `Generation` (or raises the batch's exception). An
-        exception raised by `on_tokens` is ignored (a caller gone away must not stop the batch)."""
+        exception raised by `on_tokens` is ignored (a caller gone away must not stop the batch). Raises `ValueError`
+        for an unknown decoding."""
         if self._closed: raise RuntimeError("MicroBatcher is closed")
         future = Future()
-        self._queue.put(_Request(prompt, (max_new_tokens, system, min_new_tokens), future, on_tokens))
+        options = (max_new_tokens, system, min_new_tokens, get_decoding(decoding))
+        self._queue.put(_Request(prompt, options, future, on_tokens))
         return future
 
     def generate(self, prompts:list[str], max_new_tokens:int=48, system:str=None) -> list[Generation]:
@@ -475,7 +500,7 @@ class MicroBatcher:
         while batch := self._take():
             batch = [r for r in batch if r.future.set_running_or_notify_cancel()]
             if not batch: continue
-            max_new_tokens, system, min_new_tokens = batch[0].options
+            max_new_tokens, system, min_new_tokens, decoding = batch[0].options
             def on_step(rows, batch=batch):
                 for r, tokens in zip(batch, rows):
                     if r.on_tokens is None: continue
@@ -483,7 +508,8 @@ class MicroBatcher:
                     except Exception: r.on_tokens = None
             try:
                 out = generate([r.prompt for r in batch], max_new_tokens, self.model, system=system,
-                               min_new_tokens=min_new_tokens, max_padding=self.max_padding, on_step=on_step)
+                               min_new_tokens=min_new_tokens, max_padding=self.max_padding, on_step=on_step,
+                               decoding=decoding)
                 self.batches.append(len(batch))
                 _log.info("batch of %d request(s), %d new token(s) at most", len(batch), max_new_tokens)
                 for r, res in zip(batch, out): r.future.set_result(res)

@@ -137,7 +137,7 @@ def compare_decodings(story_id:str,               # the story
     fold (`kind` `fold`) and decoding, with the columns of `lake.story_summary_quality` (`scored_at` UTC). Writes
     nothing. Raises StoryNotFound, `ValueError` (an unknown decoding, no entries chosen, no decoding),
     `generation.ModelLoadError`."""
-    from fireside_lab.stories import generation
+    from fireside_lab.stories import generation, server
     from fireside_lab.stories.summarizer import _scene_titles, entry_prompt, fold_prompt, summary_system
     st = store or default()
     ds = [generation.get_decoding(d) for d in decodings]
@@ -150,15 +150,15 @@ def compare_decodings(story_id:str,               # the story
     scene_of = lambda r: titles.get(r["scene_id"], r["scene_id"] or "")
     sources = [f"{speaker(r)}: {r['text']}" for r in rows_in]
     reference = (references or {}).get(story_id)
-    lm = generation.load_model(model or st.settings.llm_model)
+    lm = server.language_model(model or st.settings.llm_model, st.settings)
     run_id, out = run_id or uuid.uuid4().hex[:12], []
     scenes_text = json.dumps(sorted({r["scene_id"] for r in rows_in if r["scene_id"]}))
     for d in ds:
         system = summary_system(d)
         prompts = [entry_prompt(title, scene_of(r), r, facts_only=d.facts_only) for r in rows_in]
-        gens = generation.generate(prompts, max_new_tokens, lm, system=system, decoding=d)
-        fold = generation.generate([fold_prompt(title, None, [g.text for g in gens], d.facts_only)],
-                                   2 * max_new_tokens, lm, system=system, decoding=d)[0]
+        gens = server.generate(lm, prompts, max_new_tokens, system=system, decoding=d)
+        fold = server.generate(lm, [fold_prompt(title, None, [g.text for g in gens], d.facts_only)],
+                               2 * max_new_tokens, system=system, decoding=d)[0]
         now = utcnow()
         base = dict(run_id=run_id, story_id=story_id, model=lm.name, decoding=d.name, scenes=scenes_text)
         for r, src, g in zip(rows_in, sources, gens):

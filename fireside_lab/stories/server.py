@@ -17,16 +17,17 @@ import time
 from pathlib import Path
 from typing import Callable, Literal, Optional
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ..config import Settings, get_settings
-from .generation import Generation, MicroBatcher, ModelLoadError, load_model, pick_device
+from .generation import (DECODINGS, Generation, LanguageModel, MicroBatcher, ModelLoadError,
+                                             generate as local_generate, load_model, pick_device)
 
 _log = logging.getLogger("fireside_lab.stories.server")
 
 # %% auto #0
 __all__ = ['MAX_LINE', 'ModelServerUnavailable', 'ModelServerError', 'GenerateRequest', 'socket_path', 'ModelServer',
-           'health', 'remote_generate']
+           'health', 'remote_generate', 'RemoteModel', 'language_model', 'generate', 'spawn', 'wait_ready']
 
 # %% ../../nbs/stories/10_server.ipynb #1197de9a
 MAX_LINE = 1 << 20  # longest request line read, bytes
@@ -46,6 +47,13 @@ class GenerateRequest(BaseModel):
     min_new_tokens: Optional[int] = Field(None, ge=0, le=1024)
     system: Optional[str] = Field(None, max_length=10_000)
     model: Optional[str] = Field(None, max_length=500)   # None: whatever the server holds
+    decoding: Optional[str] = Field(None, max_length=40)   # a `generation.DECODINGS` name; None: `today`
+
+    @field_validator("decoding")
+    @classmethod
+    def _known_decoding(cls, v):
+        if v is not None and v not in DECODINGS: raise ValueError(f"unknown decoding, known: {sorted(DECODINGS)}")
+        return v
 
 def socket_path(settings: Settings | None = None) -> Path:
     "Where the model server listens: `<data dir>/run/model-server.sock`."
@@ -76,7 +84,8 @@ class _Handler(socketserver.StreamRequestHandler):
             if text.startswith(sent[0]) and len(text) > len(sent[0]):
                 with lock: _send(self.wfile, {"piece": text[len(sent[0]):]})
                 sent[0] = text
-        fut = server.batcher.submit(req.prompt, req.max_new_tokens, req.system, req.min_new_tokens, on_tokens)
+        fut = server.batcher.submit(req.prompt, req.max_new_tokens, req.system, req.min_new_tokens, on_tokens,
+                                    decoding=req.decoding)
         try: g = fut.result()
         except Exception as e:
             with lock: return _send(self.wfile, {"error": f"{type(e).__name__}: {e}"})
@@ -87,20 +96,21 @@ class _UnixServer(socketserver.ThreadingUnixStreamServer):
     request_queue_size = 256   # listen backlog: socketserver's default of 5 refuses a burst of callers (EAGAIN)
 
 class ModelServer:
-    """The model `model` (default: the `llm_model` setting) on `device`, loaded once, served on the Unix socket `path`
+    """The model `model` (default: the `llm_model` setting) on `device` with `dtype` weights (`pick_dtype`: bfloat16 or
+    float16 on CUDA, float32 on the CPU, unless asked), loaded once, served on the Unix socket `path`
     (default `socket_path()`) through a `MicroBatcher`. `start()` serves in a thread, `serve_forever()` in this one,
     `close()` stops. Raises `ModelLoadError` when the model cannot be loaded, `OSError` when another server already
     answers at `path`."""
     def __init__(self, model: str | None = None, device: str | None = None, path: str | Path | None = None,
-                 max_batch_size: int = 16, max_wait_s: float = 0.05):
+                 max_batch_size: int = 16, max_wait_s: float = 0.05, dtype: str | None = None):
         self.model_name = model or get_settings().llm_model
         self.device = pick_device(device)
         self.path = Path(path or socket_path())
         t0 = time.perf_counter()
-        self.lm = load_model(self.model_name, self.device)
+        self.lm = load_model(self.model_name, self.device, dtype)
         self.loads = 1
-        _log.info("loaded model %r on %s in %.1f s (pid %d)", self.model_name, self.device, time.perf_counter() - t0,
-                  os.getpid())
+        _log.info("loaded model %r on %s (%s) in %.1f s (pid %d)", self.model_name, self.device, self.lm.dtype,
+                  time.perf_counter() - t0, os.getpid())
         self.eos = set(self.lm.tokenizer.all_special_ids)
         self.batcher = MicroBatcher(self.lm, max_batch_size, max_wait_s)
         self.path.parent.mkdir(parents=True, exist_ok=True)
@@ -114,9 +124,10 @@ class ModelServer:
         self._thread = None
 
     def health(self) -> dict:
-        "pid, device, model, loads (model loads so far: 1), batches (sizes of the batches run), rss_mb (peak RSS, MB)."
+        """pid, device, dtype, model, loads (model loads so far: 1), batches (sizes of the batches run), rss_mb (peak
+        RSS, MB)."""
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024      # Linux: KiB
-        return dict(pid=os.getpid(), device=self.device, model=self.model_name, loads=self.loads,
+        return dict(pid=os.getpid(), device=self.device, dtype=self.lm.dtype, model=self.model_name, loads=self.loads,
                     batches=list(self.batcher.batches), rss_mb=rss_mb)
 
     def serve_forever(self):
@@ -179,15 +190,100 @@ def remote_generate(prompt: str,                   # user message
                     on_text: Callable[[str], None] | None = None,  # called with the text so far after each piece
                     *, path: str | Path | None = None,  # the socket (default `socket_path()`)
                     timeout_s: float = 600.0,      # longest wait for the next line, seconds
+                    decoding: str | None = None,   # a `generation.DECODINGS` name; None: `today` (plain greedy)
                    ) -> Generation:
     """Greedy completion of `prompt` by the model server, streamed. Returns the `Generation` (text, tokens). Raises
-    `ModelServerUnavailable` (nothing listens, or it holds another model), `ModelServerError` (it refused or failed)."""
+    `ModelServerUnavailable` (nothing listens, or it holds another model), `ModelServerError` (it refused or failed,
+    e.g. an unknown decoding)."""
     text = ""
-    for msg in _lines(Path(path or socket_path()), dict(op="generate", prompt=prompt, max_new_tokens=max_new_tokens,
-                                                        system=system, min_new_tokens=min_new_tokens, model=model),
-                      timeout_s):
+    request = dict(op="generate", prompt=prompt, max_new_tokens=max_new_tokens, system=system,
+                   min_new_tokens=min_new_tokens, model=model, decoding=decoding)
+    for msg in _lines(Path(path or socket_path()), request, timeout_s):
         if "piece" in msg:
             text += msg["piece"]
             if on_text: on_text(text)
         elif msg.get("done"): return Generation(msg["text"], msg["tokens"])
     raise ModelServerError("the model server closed the connection before the completion was done")
+
+# %% ../../nbs/stories/10_server.ipynb #b243054f
+class RemoteModel:
+    "The model `name` as held by the model server at `path`: a stand-in for a `LanguageModel` in batch work."
+    def __init__(self, name: str, path: str | Path):
+        self.name, self.path, self.calls = name, Path(path), 0
+
+    def __repr__(self): return f"RemoteModel({self.name!r}, {str(self.path)!r})"
+
+    def generate(self, prompts: list[str], max_new_tokens: int = 48, system: str | None = None,
+                 decoding=None) -> list[Generation]:
+        """Every prompt sent at once (one connection each); the completions in order. `decoding`: a name or a
+        `Decoding` of `generation.DECODINGS`. Raises what `remote_generate` raises."""
+        from concurrent.futures import ThreadPoolExecutor
+        if not prompts: return []
+        name = decoding if decoding is None or isinstance(decoding, str) else decoding.name
+        if not (decoding is None or isinstance(decoding, str)) and DECODINGS.get(name) != decoding:
+            raise ValueError(f"decoding {name!r} is not one of generation.DECODINGS: the model server runs only those")
+        self.calls += 1
+        call = lambda p: remote_generate(p, max_new_tokens, system, model=self.name, path=self.path, decoding=name)
+        with ThreadPoolExecutor(min(64, len(prompts))) as ex: return list(ex.map(call, prompts))
+
+def language_model(name: str | None = None,           # the model; None = the `llm_model` setting
+                   settings: Settings | None = None,  # whose `model_server` setting and data dir; None = the process's
+                  ) -> RemoteModel | LanguageModel:
+    """A handle for batch generation (`generate`): the model server's when one answers holding `name` (unless the
+    `model_server` setting is `off`), else the model loaded in this process; with `required` and no server, raises
+    `ModelServerUnavailable`. Raises `ModelLoadError` when the local model cannot be loaded."""
+    s = settings or get_settings()
+    name = name or s.llm_model
+    if s.model_server != "off":
+        path = socket_path(s)
+        try:
+            held = health(path)["model"]
+            if held == name: return RemoteModel(name, path)
+            raise ModelServerUnavailable(f"the model server at {path} holds {held!r}, not {name!r}")
+        except (ModelServerUnavailable, ModelServerError):
+            if s.model_server == "required": raise
+    return load_model(name)
+
+def generate(lm: RemoteModel | LanguageModel,  # from `language_model` (or a loaded `LanguageModel`)
+             prompts: list[str],               # user messages
+             max_new_tokens: int = 48,         # generation budget per prompt, tokens
+             system: str | None = None,        # optional system message
+             decoding=None,                    # a `generation.DECODINGS` name or `Decoding`; None = `today`
+            ) -> list[Generation]:
+    "One `Generation` per prompt, in order, from the server or the local model. Raises what generation raises."
+    if isinstance(lm, RemoteModel): return lm.generate(prompts, max_new_tokens, system, decoding)
+    return local_generate(prompts, max_new_tokens, lm, system=system, decoding=decoding)
+
+# %% ../../nbs/stories/10_server.ipynb #445f490d
+def spawn(device: str | None = None,          # `auto`, `cpu`, `cuda`; None = the `device` setting
+          log: str | Path | None = None,      # output file (appended); None = `<data dir>/logs/model-server.log`
+          env: dict | None = None,            # extra environment (e.g. CUDA_VISIBLE_DEVICES)
+          settings: Settings | None = None,   # None = the process's
+         ):
+    """Start a model server child process (its own session) for `settings`' data dir; returns the
+    `subprocess.Popen`, or None when the `model_server` setting is `off` or a server already answers. Never waits
+    for the model to load (see `wait_ready`)."""
+    import subprocess, sys
+    s = settings or get_settings()
+    if s.model_server == "off" or _answers(socket_path(s)): return None
+    log = Path(log or Path(s.data_dir) / "logs" / "model-server.log")
+    log.parent.mkdir(parents=True, exist_ok=True)
+    cmd = [sys.executable, "-c", "from fireside_lab.cli import main; main()", "stories", "model-server"]
+    if device: cmd += ["--device", device]
+    with open(log, "ab") as out:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=subprocess.STDOUT, start_new_session=True,
+                                env={**os.environ, "FIRESIDE_DATA_DIR": str(s.data_dir), **(env or {})})
+    _log.info("model server starting (pid %d), log %s", proc.pid, log)
+    return proc
+
+def wait_ready(proc=None,                      # the process `spawn` returned (its exit ends the wait); None: any
+               timeout_s: float = 120.0,       # longest wait, seconds
+               settings: Settings | None = None) -> dict | None:
+    "The server's `health()` once it answers; None when `proc` exited first or `timeout_s` passed."
+    path, t0 = socket_path(settings), time.monotonic()
+    while time.monotonic() - t0 < timeout_s:
+        try: return health(path)
+        except (ModelServerUnavailable, ModelServerError, OSError): pass
+        if proc is not None and proc.poll() is not None: return None
+        time.sleep(0.2)
+    return None

@@ -159,7 +159,7 @@ def _summarize_batch(st: Store, lm, story_id: str, title: str, base: tuple, head
                      scene_titles: dict, max_new_tokens: int, report: dict, decoding=None) -> bool:
     """Summarise the batch's new entries, fold all of its entries into `base` and store it (lake, then state); False
     if another run was first."""
-    from fireside_lab.stories import generation
+    from fireside_lab.stories import generation, server
     folded_from, summary, _ = base
     rows = chunk.to_dict("records")
     reused = [isinstance(r["result"], str) for r in rows]
@@ -167,11 +167,11 @@ def _summarize_batch(st: Store, lm, story_id: str, title: str, base: tuple, head
     d, system = generation.get_decoding(decoding), summary_system(decoding)
     prompts = [entry_prompt(title, scene_titles.get(r["scene_id"], r["scene_id"] or ""), r, facts_only=d.facts_only)
                for r in new]
-    outs = iter(generation.generate(prompts, max_new_tokens, lm, system=system, decoding=d) if prompts else [])
+    outs = iter(server.generate(lm, prompts, max_new_tokens, system=system, decoding=d) if prompts else [])
     results = [r["result"] if old else next(outs) for r, old in zip(rows, reused)]
     texts = [x if isinstance(x, str) else x.text for x in results]
-    folded = generation.generate([fold_prompt(title, summary, texts, d.facts_only)], 2 * max_new_tokens, lm,
-                                 system=system, decoding=d)[0]
+    folded = server.generate(lm, [fold_prompt(title, summary, texts, d.facts_only)], 2 * max_new_tokens,
+                             system=system, decoding=d)[0]
     report["model_calls"] += (1 if prompts else 0) + 1
     report["tokens"] += sum(x.tokens for x in results if not isinstance(x, str)) + folded.tokens
     now = utcnow()
@@ -198,7 +198,7 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
     Returns {"stories": n, "entries": processed, "model_calls": n, "tokens": generated, "summaries": {story_id: text}}.
     Raises StoryNotFound for an unknown story id, `generation.ModelLoadError` (model name and reason) before touching
     any entry, `ValueError` for an unknown decoding."""
-    from fireside_lab.stories import generation
+    from fireside_lab.stories import generation, server
     generation.get_decoding(decoding)
     st = store or default()
     if story_ids is None:
@@ -207,7 +207,7 @@ def summarize(story_ids:list[str]=None,     # stories to bring up to date; None 
     todo = {s: next_batch(s, limit, scenes, store=st)[2] for s in story_ids}
     total = sum(len(df) for df in todo.values())
     report = {"stories": len(story_ids), "entries": 0, "model_calls": 0, "tokens": 0, "summaries": {}}
-    lm = generation.load_model(model or st.settings.llm_model) if total else None
+    lm = server.language_model(model or st.settings.llm_model, st.settings) if total else None
     for s in story_ids:
         if not todo[s].empty:
             scene_titles, done_here = _scene_titles(st, s), 0
