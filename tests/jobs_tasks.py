@@ -113,3 +113,14 @@ jobs.chain("test.seeded", ["test.seed", "test.needs_z"])          # 'z' only fro
 jobs.chain("test.misfit", ["test.source", "test.needs_z"])        # test.source's outputs are not declared
 jobs.chain("test.slow_chain", ["test.sleep", "test.after_sleep"])
 jobs.chain("test.slow_nested", ["test.slow_chain", "test.after_sleep"])
+
+
+PRICES = {"ETH/BTC": 0.05}
+
+
+@jobs.task(name="test.lookup")
+def lookup(symbol: str):   # a market symbol
+    "A price from a table: KeyError for an unknown symbol, ValueError for an empty one (two different crashes)."
+    if not symbol:
+        raise ValueError("symbol is empty")
+    return {"price": PRICES[symbol]}

@@ -7,8 +7,9 @@ __all__ = ['task', 'chain', 'get_task', 'tasks', 'notebook_parameters', 'pipelin
            'enqueue', 'cancel', 'retry', 'get_run', 'wait', 'runs', 'dead_letter', 'events', 'progress', 'outputs',
            'preset_save', 'get_preset', 'presets', 'preset_delete', 'run_preset', 'schedule_add', 'get_schedule',
            'schedules', 'set_enabled', 'schedule_delete', 'load_schedules', 'describe_cron', 'next_runs',
-           'scheduler_tick', 'clock', 'run_worker', 'workers', 'recover_orphans', 'requeue_lost', 'render_html', 'Task',
-           'JobsError', 'UnknownTask', 'InvalidParams', 'UnknownRun', 'Stopped', 'QUEUES', 'STATUSES', 'TERMINAL']
+           'scheduler_tick', 'clock', 'run_worker', 'workers', 'recover_orphans', 'requeue_lost', 'render_html',
+           'failure_groups', 'failure_signature', 'Task', 'JobsError', 'UnknownTask', 'InvalidParams', 'UnknownRun',
+           'Stopped', 'QUEUES', 'STATUSES', 'TERMINAL']
 
 # %% ../../nbs/jobs/00_jobs.ipynb #e5b34202
 from .tasks import (
@@ -22,6 +23,7 @@ from fireside_lab.jobs.schedules import (
     clock, describe_cron, get_schedule, load_schedules, next_runs, schedule_add, schedule_delete, scheduler_tick,
     schedules, set_enabled)
 from .notebooks import render_html
+from .failures import failure_groups, failure_signature
 from .worker import recover_orphans, requeue_lost, run_worker, workers
 
 _all_ = ["task", "chain", "get_task", "tasks", "notebook_parameters", "pipelines_dir", "jobs_settings",
@@ -29,4 +31,4 @@ _all_ = ["task", "chain", "get_task", "tasks", "notebook_parameters", "pipelines
          "outputs", "preset_save", "get_preset", "presets", "preset_delete", "run_preset", "schedule_add",
          "get_schedule", "schedules", "set_enabled", "schedule_delete", "load_schedules", "describe_cron", "next_runs",
          "scheduler_tick", "clock", "run_worker", "workers", "recover_orphans", "requeue_lost", "render_html",
-         "Task", "JobsError", "UnknownTask", "InvalidParams", "UnknownRun", "Stopped", "QUEUES", "STATUSES", "TERMINAL"]
+         "failure_groups", "failure_signature", "Task", "JobsError", "UnknownTask", "InvalidParams", "UnknownRun", "Stopped", "QUEUES", "STATUSES", "TERMINAL"]

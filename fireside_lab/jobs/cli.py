@@ -12,6 +12,7 @@ from typing import Optional
 
 import click
 
+from .failures import failure_groups
 from .lifecycle import cancel, enqueue, retry
 from .presets import get_preset, preset_delete, preset_save, presets, run_preset
 from .runs import dead_letter, get_run, runs
@@ -95,9 +96,10 @@ def run_cmd(task_or_notebook, pairs, wait, timeout, queue):
 @click.option("--task", help="only runs of this task")
 @click.option("--limit", type=int, default=30, show_default=True)
 @click.option("--dead-letter", "dead", is_flag=True, help="failed runs that used up their retries")
+@click.option("--failures", is_flag=True, help="failed runs grouped by crash (signature), newest first")
 @click.option("--cancel", "cancel_id", metavar="RUN_ID", help="cancel this run")
 @click.option("--retry", "retry_id", metavar="RUN_ID", help="run this finished run again")
-def runs_cmd(status, task, limit, dead, cancel_id, retry_id):
+def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id):
     "List recent runs (or cancel / retry one)."
     try:
         if cancel_id:
@@ -107,6 +109,13 @@ def runs_cmd(status, task, limit, dead, cancel_id, retry_id):
             click.echo(retry(retry_id, submitted_by=cli_actor()))
             return
     except JobsError as e: _fail(e)
+    if failures:
+        g = failure_groups(task).head(limit)
+        if g.empty: return click.echo("no failed runs with a signature")
+        for r in g.itertuples():
+            click.echo(f"{r.signature}  {r.runs} run(s)  {r.first_seen:%Y-%m-%d %H:%M} … {r.last_seen:%Y-%m-%d %H:%M}"
+                       f"  {r.task}\n    {r.title}\n    latest: {', '.join(r.run_ids)}")
+        return
     df = dead_letter() if dead else runs(status, task, limit)
     click.echo(df.to_string(index=False) if len(df) else "no runs")
 

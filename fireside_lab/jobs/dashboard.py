@@ -22,8 +22,8 @@ TITLE = "Jobs"
 
 # %% auto #0
 __all__ = ['TITLE', 'SCHEDULE_COLUMNS', 'strip_ansi', 'runs_frame', 'visible_names', 'schedules_frame', 'fires_frame',
-           'workers_frame', 'presets_frame', 'dead_letter_frame', 'run_detail_html', 'notebook_html', 'may_change_run',
-           'dashboard']
+           'workers_frame', 'presets_frame', 'failures_frame', 'dead_letter_frame', 'run_detail_html', 'notebook_html',
+           'may_change_run', 'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -99,6 +99,15 @@ def presets_frame(user=None) -> pd.DataFrame:
     if names is not None: df = df[df["name"].isin(names)].reset_index(drop=True)
     for c in ("params", "options"): df[c] = [json.dumps(v, default=str) for v in df[c]]
     return df
+
+def failures_frame(user=None) -> pd.DataFrame:
+    """Failed runs grouped by signature (`jobs.failure_groups`; only runs `user` may view, when given): the crash in one
+    line, task, runs, first and last seen (UTC, text), the latest run ids, the signature."""
+    g = jobs.failure_groups(visible_to=user)
+    return pd.DataFrame({"crash": g["title"], "task": g["task"], "runs": g["runs"],
+                         "first_seen": g["first_seen"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                         "last_seen": g["last_seen"].dt.strftime("%Y-%m-%d %H:%M:%S"),
+                         "latest_runs": [", ".join(ids) for ids in g["run_ids"]], "signature": g["signature"]})
 
 def dead_letter_frame() -> pd.DataFrame:
     "Failed runs that used up their retries, errors cut to 160 characters."
@@ -261,7 +270,8 @@ def _schedules_table(pn, msg, refresh, user):
 
 def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, milliseconds
               *, user=SESSION):        # who looks (default: the session's signed-in user)
-    """The jobs dashboard in the app shell (runs, run detail, presets, schedules, workers, dead letter), showing what
+    """The jobs dashboard in the app shell (runs, run detail, presets, schedules, workers, failures grouped by crash,
+    dead letter), showing what
     `user` may see and the controls they may use."""
     import panel as pn
     pn.extension("tabulator", notifications=True)
@@ -272,9 +282,12 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
                                      name="workers")
     dead_t = pn.widgets.Tabulator(dead_letter_frame(), disabled=True, show_index=False, sizing_mode="stretch_width",
                                   name="dead letter")
+    failures_t = pn.widgets.Tabulator(failures_frame(user), disabled=True, show_index=False,
+                                      sizing_mode="stretch_width", name="failures")
     def refresh(*_):
         refresh_runs()
         schedules_t.value, workers_t.value, dead_t.value = schedules_frame(user), workers_frame(), dead_letter_frame()
+        failures_t.value = failures_frame(user)
         fires_t.value = fires_frame(user)
     schedules_t = _schedules_table(pn, msg, refresh, user)
     fires_t = pn.widgets.Tabulator(fires_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
@@ -285,7 +298,11 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
                             "due time found late after downtime does (run_once, skip).")
     fires_note = pn.pane.Markdown("**Latest due times** and what became of them:")
     tabs = pn.Tabs(runs_tab, presets_tab, pn.Column(note, schedules_t, fires_note, fires_t, name="Schedules"),
-                   pn.Column(workers_t, name="Workers"), pn.Column(dead_t, name="Dead letter"), dynamic=False)
+                   pn.Column(workers_t, name="Workers"),
+                   pn.Column(pn.pane.Markdown("Failed runs grouped by **crash**: the same exception type in the same "
+                                              "cell or function of the same task, whatever its message. Open a run "
+                                              "by its id in the Runs tab."), failures_t, name="Failures"),
+                   pn.Column(dead_t, name="Dead letter"), dynamic=False)
     inner = pn.Column(pn.pane.Markdown("# fireside-lab jobs"), tabs, sizing_mode="stretch_width")
     page = shell("jobs", inner, user)
 
@@ -296,4 +313,5 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None: pn.state.onload(on_load)
     page._refresh, page._show, page.runs_tab, page.presets_tab = refresh, show, runs_tab, presets_tab
     page.schedules_table, page.fires_table, page.message, page.run_id = schedules_t, fires_t, msg, run_id
+    page.failures_table = failures_t
     return page

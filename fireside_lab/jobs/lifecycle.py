@@ -17,6 +17,7 @@ import sqlalchemy as sa
 
 from ..config import project_root
 from . import chains, tables
+from .failures import failure_signature
 from .queue import send
 from .runs import get_run, insert_run, jsonable, record_event, run_row
 from .tasks import WAITING, Stopped, Task, UnknownRun, get_task
@@ -113,7 +114,7 @@ def worker_name() -> str:
 _CLAIM = (tables.runs.update()
           .where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING), _col.cancel_requested == sa.false())
           .values(status="running", attempt=_col.attempt + 1, progress=0.0, progress_message=None, error=None,
-                  traceback=None, cause=None, failed_cell=None)
+                  traceback=None, cause=None, failed_cell=None, signature=None, signature_title=None)
           .returning(*tables.runs.c))
 _STATUS = sa.select(_col.status, _col.cancel_requested).where(_col.run_id == sa.bindparam("run_id"))
 _CANCEL_WAITING = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING))
@@ -177,13 +178,17 @@ def succeed(run: dict, outputs: dict, extra: dict | None = None, *, store: Store
     return messages is not None
 
 def _failure(run: dict, error: BaseException) -> tuple[str, str, str, dict]:
-    "(cause, error text, traceback, extra columns) of a failed attempt; a notebook run's details ride on the error."
+    """(cause, error text, traceback, extra columns) of a failed attempt; a notebook run's details ride on the error.
+    The extra columns include the attempt's `signature` and `signature_title` (`jobs.failures`) unless cancelled."""
     extra = dict(getattr(error, "run_extra", None) or {})
     cause = extra.pop("cause", None) or (error.cause if isinstance(error, Stopped) else "exception")
     text = extra.pop("error", None) or f"{type(error).__name__}: {error}"
     if isinstance(error, Stopped):           # what stopped it, not what the stop made the task raise
         text = f"timed out after {run['timeout_s']} s" if cause == "timeout" else "cancelled while running"
     trace = extra.pop("traceback", None) or "".join(tb_mod.format_exception(error))
+    source = extra.pop("failed_source", None)          # a notebook run: the failing cell's source (not a column)
+    if cause != "cancelled":                            # a cancel is not a crash: no signature
+        extra.update(failure_signature(run["task"], cause, text, trace, source, extra.get("failed_cell")))
     return cause, text, trace, extra
 
 def fail(run: dict, error: BaseException, *, store: Store | None = None) -> str | None:

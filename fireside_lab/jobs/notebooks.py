@@ -111,11 +111,21 @@ def failed_cell(ipynb: Path, statuses=("failed", "running")) -> int | None:
     return None
 
 # %% ../../nbs/jobs/07_notebooks.ipynb #ec7ba678
+def _cell_source(ipynb: Path, index: int | None) -> str | None:
+    "The source of cell `index` of an archived notebook; None when there is none."
+    if index is None: return None
+    try:
+        src = json.loads(ipynb.read_text())["cells"][index]["source"]
+        return "".join(src) if isinstance(src, list) else str(src)
+    except Exception: return None
+
 def _classify(err: BaseException, out: Path, stop_cause: str | None) -> dict:
     "The run columns describing a failed notebook run: cause, failed_cell, and for a cell's exception error/traceback."
     from papermill.exceptions import PapermillExecutionError
     extra = {"failed_cell": failed_cell(out)}
+    extra["failed_source"] = _cell_source(out, extra["failed_cell"])   # for the failure signature (not a column)
     if isinstance(err, PapermillExecutionError):
+        if err.source: extra["failed_source"] = err.source
         tb = "\n".join(err.traceback) if isinstance(err.traceback, list) else str(err.traceback)
         source = (err.source or "").strip().splitlines()[0][:120] if err.source else ""
         extra.update(cause=stop_cause or "exception", traceback=tb,

@@ -67,6 +67,8 @@ runs = sa.Table(
     sa.Column("retry_of", sa.Text),                             # the run this one runs again (`retry`)
     sa.Column("chain", JSONText),                               # a chain run's steps: [[{task, module}, …], …]
     sa.Column("submitted_by", sa.Text),                         # user id, `cli:<os user>`; NULL: a schedule, or v1
+    sa.Column("signature", sa.Text),                            # a failed attempt's crash (`jobs.failures`)
+    sa.Column("signature_title", sa.Text),                      # that crash in one line, for people
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),
@@ -77,6 +79,7 @@ runs = sa.Table(
     sa.Index("ix_runs_task_created_at", "task", "created_at"),
     sa.Index("ix_runs_parent_id_chain_step", "parent_id", "chain_step"),
     sa.Index("ix_runs_schedule_status", "schedule", "status"),
+    sa.Index("ix_runs_signature_finished_at", "signature", "finished_at"),
 )
 
 # %% ../../nbs/jobs/01_tables.ipynb #34abd144
