@@ -124,3 +124,24 @@ def lookup(symbol: str):   # a market symbol
     if not symbol:
         raise ValueError("symbol is empty")
     return {"price": PRICES[symbol]}
+
+
+@jobs.task(name="test.limited", concurrency_key="limited", concurrency_limit=2)
+def limited(seconds: float = 1.0):   # how long it holds its place
+    "At most two of these run at once (concurrency key `limited`, limit 2)."
+    time.sleep(seconds)
+    return {"pid": os.getpid()}
+
+
+@jobs.task(name="test.on_gpu0", slots=["gpu:0"])
+def on_gpu0(seconds: float = 0.5):   # how long it holds the slot
+    "Needs the resource slot gpu:0 of its worker's host."
+    time.sleep(seconds)
+    return {"pid": os.getpid()}
+
+
+@jobs.task(name="test.per_market", concurrency_key="market:{symbol}")
+def per_market(symbol: str, seconds: float = 0.1):
+    "One run per market at a time."
+    time.sleep(seconds)
+    return {"symbol": symbol}

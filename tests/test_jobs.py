@@ -321,10 +321,10 @@ def test_a_forged_queue_message_is_dropped_not_unpickled_redis(tmp_path):
     with redis_server() as url:
         with data_env(tmp_path, url), workers(1) as ws:
             r = redis_lib.Redis.from_url(url)
-            key = "huey.redis.firesidecpu"
+            key = "huey.redis.firesidecpup"          # huey's priority queue: a sorted set, 8-byte time prefix
             assert jobs.wait(jobs.submit("test.add", a=1, b=1), timeout=60)["status"] == "succeeded"
-            r.lpush(key, pickle.dumps(Exploit()))                           # unsigned
-            r.lpush(key, pickle.dumps(Exploit()) + b":" + b"0" * 64)        # a signature that does not match
+            r.zadd(key, {b"\0" * 8 + pickle.dumps(Exploit()): 0})                          # unsigned
+            r.zadd(key, {b"\1" * 8 + pickle.dumps(Exploit()) + b":" + b"0" * 64: 0})       # a signature that does not match
             time.sleep(3)
             assert not marker.exists()
             rid = jobs.submit("test.add", a=40, b=2)

@@ -72,9 +72,12 @@ def _fail(e: Exception):
 @click.option("--gpu-fallback/--no-gpu-fallback", default=False, show_default=True,
               help="with no CUDA, a cpu worker also takes gpu-queue work")
 @click.option("--import", "imports", multiple=True, help="extra module that registers tasks (repeatable)")
-def worker_cmd(queue, workers, gpu_fallback, imports):
+@click.option("--slots", default="", help="resource slots this worker offers, comma separated (e.g. ram-heavy); a "
+              "gpu worker adds gpu:<device> for each device")
+def worker_cmd(queue, workers, gpu_fallback, imports, slots):
     "Run a huey worker: executes runs, writes heartbeats, re-queues runs of dead workers, fires schedules."
-    run_worker(queue, workers, gpu_fallback, imports)
+    try: run_worker(queue, workers, gpu_fallback, imports, tuple(s.strip() for s in slots.split(",") if s.strip()))
+    except JobsError as e: _fail(e)
 
 @click.command("run")
 @click.argument("task_or_notebook")
@@ -82,11 +85,13 @@ def worker_cmd(queue, workers, gpu_fallback, imports):
 @click.option("--wait", is_flag=True, help="follow the run with a progress bar until it finishes")
 @click.option("--timeout", type=float, help="whole-run limit, seconds")
 @click.option("--queue", type=click.Choice(QUEUES), help="override the task's queue")
-def run_cmd(task_or_notebook, pairs, wait, timeout, queue):
+@click.option("--priority", type=int, help="override the task's priority (higher is taken first)")
+def run_cmd(task_or_notebook, pairs, wait, timeout, queue, priority):
     "Enqueue a run of a task or pipeline notebook (parameters validated first); prints the run id."
     try:
         t = get_task(task_or_notebook)
-        run_id = enqueue(t, _cli_params(t, pairs), timeout=timeout, queue=queue, submitted_by=cli_actor())
+        run_id = enqueue(t, _cli_params(t, pairs), timeout=timeout, queue=queue, submitted_by=cli_actor(),
+                         priority=priority)
     except JobsError as e: _fail(e)
     click.echo(run_id)
     if wait: _follow(run_id)

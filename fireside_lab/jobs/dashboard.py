@@ -22,8 +22,8 @@ TITLE = "Jobs"
 
 # %% auto #0
 __all__ = ['TITLE', 'SCHEDULE_COLUMNS', 'strip_ansi', 'runs_frame', 'visible_names', 'schedules_frame', 'fires_frame',
-           'workers_frame', 'presets_frame', 'failures_frame', 'dead_letter_frame', 'run_detail_html', 'notebook_html',
-           'may_change_run', 'dashboard']
+           'workers_frame', 'queue_frame', 'queue_depth_text', 'presets_frame', 'failures_frame', 'dead_letter_frame',
+           'run_detail_html', 'notebook_html', 'may_change_run', 'dashboard']
 
 # %% ../../nbs/jobs/13_dashboard.ipynb #a6016691
 _ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
@@ -90,7 +90,24 @@ def workers_frame() -> pd.DataFrame:
     return pd.DataFrame({"worker": df["worker_id"], "queue": df["queue"], "processes": df["concurrency"],
                          "status": df["status"], "last_heartbeat": df["heartbeat_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
                          "age_s": df["age_s"].round(1), "device": df["device"].fillna(""), "memory_mib": mem,
-                         "note": df["note"].fillna("")})
+                         "slots": df["slots"].fillna(""), "note": df["note"].fillna("")})
+
+def queue_frame(user=None) -> pd.DataFrame:
+    """The waiting runs (`jobs.queue_view`; only those `user` may view, when given): run, task, queue, priority,
+    status, why it waits, concurrency key, slots, age in seconds."""
+    df = jobs.queue_view()
+    if user is not None and len(df):
+        seen = set(jobs.runs(limit=100_000, visible_to=user)["run_id"])
+        df = df[df["run_id"].isin(seen)].reset_index(drop=True)
+    return pd.DataFrame({"run": df["run_id"], "task": df["task"], "queue": df["queue"], "priority": df["priority"],
+                         "status": df["status"], "waiting": df["waiting"],
+                         "concurrency_key": df["concurrency_key"].fillna(""),
+                         "slots": [", ".join(s) if isinstance(s, list) else "" for s in df["slots"]],
+                         "age_s": (pd.Timestamp.now(tz="UTC") - df["created_at"]).dt.total_seconds().round(1)})
+
+def queue_depth_text() -> str:
+    "One line: how many runs wait in each queue."
+    return "Waiting: " + ", ".join(f"**{q}** {n}" for q, n in jobs.queue_depths().items())
 
 def presets_frame(user=None) -> pd.DataFrame:
     "Presets (those `user` may view, when given): name, task, arguments and run options (as JSON text), last change."
@@ -284,10 +301,13 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
                                   name="dead letter")
     failures_t = pn.widgets.Tabulator(failures_frame(user), disabled=True, show_index=False,
                                       sizing_mode="stretch_width", name="failures")
+    queue_t = pn.widgets.Tabulator(queue_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
+                                   name="queue")
+    depth = pn.pane.Markdown(queue_depth_text())
     def refresh(*_):
         refresh_runs()
         schedules_t.value, workers_t.value, dead_t.value = schedules_frame(user), workers_frame(), dead_letter_frame()
-        failures_t.value = failures_frame(user)
+        failures_t.value, queue_t.value, depth.object = failures_frame(user), queue_frame(user), queue_depth_text()
         fires_t.value = fires_frame(user)
     schedules_t = _schedules_table(pn, msg, refresh, user)
     fires_t = pn.widgets.Tabulator(fires_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
@@ -298,6 +318,9 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
                             "due time found late after downtime does (run_once, skip).")
     fires_note = pn.pane.Markdown("**Latest due times** and what became of them:")
     tabs = pn.Tabs(runs_tab, presets_tab, pn.Column(note, schedules_t, fires_note, fires_t, name="Schedules"),
+                   pn.Column(depth, pn.pane.Markdown("Highest priority first; *waiting* says why a run has not "
+                                                     "started: a full concurrency key, a taken slot, a free worker."),
+                             queue_t, name="Queue"),
                    pn.Column(workers_t, name="Workers"),
                    pn.Column(pn.pane.Markdown("Failed runs grouped by **crash**: the same exception type in the same "
                                               "cell or function of the same task, whatever its message. Open a run "
@@ -313,5 +336,5 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
     if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None: pn.state.onload(on_load)
     page._refresh, page._show, page.runs_tab, page.presets_tab = refresh, show, runs_tab, presets_tab
     page.schedules_table, page.fires_table, page.message, page.run_id = schedules_t, fires_t, msg, run_id
-    page.failures_table = failures_t
+    page.failures_table, page.queue_table, page.queue_depth = failures_t, queue_t, depth
     return page

@@ -21,7 +21,9 @@ import sqlalchemy as sa
 
 from ..config import get_settings
 from . import tables
-from .lifecycle import claim, fail, git_info, lake_snapshot, succeed
+from .lifecycle import Waiting, claim, fail, git_info, lake_snapshot, succeed
+from .queue import send
+from .slots import RETRY_WAITING_S
 from .notebooks import kill_kernels, run_notebook
 from .runs import CURRENT, write_progress
 from .tasks import Stopped, get_task
@@ -175,6 +177,10 @@ def execute(run_id: str, *, store: Store | None = None):
     run = claim(run_id, store=st)
     if run is None:
         log.info("run %s not executed (cancelled, finished or unknown)", run_id)
+        return
+    if isinstance(run, Waiting):                 # its concurrency key is full or a slot is taken: try again soon
+        log.info("run %s waits: %s", run_id, run.reason)
+        send(run_id, run.queue, delay=RETRY_WAITING_S, priority=run.priority)
         return
     dog, watch, old_handler = watchdog(), None, None
     main = threading.main_thread() is threading.current_thread()

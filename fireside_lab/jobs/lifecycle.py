@@ -11,16 +11,16 @@ import socket
 import subprocess
 import time
 import traceback as tb_mod
-from typing import Callable
+from typing import Callable, NamedTuple
 
 import sqlalchemy as sa
 
 from ..config import project_root
-from . import chains, tables
+from . import chains, slots, tables
 from .failures import failure_signature
 from .queue import send
 from .runs import get_run, insert_run, jsonable, record_event, run_row
-from .tasks import WAITING, Stopped, Task, UnknownRun, get_task
+from .tasks import WAITING, JobsError, Stopped, Task, UnknownRun, get_task
 from ..store import ConstraintError, Store, default, utcnow
 
 log = logging.getLogger("fireside_lab.jobs")
@@ -28,11 +28,12 @@ _col = tables.runs.c
 
 # %% auto #0
 __all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'git_info', 'package_version', 'lake_snapshot',
-           'worker_name', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
+           'worker_name', 'Waiting', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #e5289d39
-def _send_all(messages: list[tuple[str, str]]):
-    for run_id, q in messages: send(run_id, q)
+def _send_all(messages: list[tuple]):
+    "Send each message: (run_id, queue) or (run_id, queue, priority)."
+    for m in messages: send(m[0], m[1], priority=m[2] if len(m) > 2 else None)
 
 def start_run(st: Store, t: Task, row: dict, also: Callable[[sa.Connection], None] | None = None) -> str:
     """Write the new run `row` of task `t` (a chain: its parent and first step's runs) in one transaction, then send its
@@ -42,7 +43,7 @@ def start_run(st: Store, t: Task, row: dict, also: Callable[[sa.Connection], Non
         if t.kind == "chain": messages = chains.begin_chain(conn, row)
         else:
             insert_run(conn, row)
-            messages = [(row["run_id"], row["queue"])]
+            messages = [(row["run_id"], row["queue"], row.get("priority"))]
         if also: also(conn)
         return messages
     _send_all(st.transaction(write))
@@ -55,13 +56,16 @@ def enqueue(task_or_notebook, params: dict | None = None, *,
             retry_delay: float | None = None,  # first retry delay, seconds (doubles each attempt)
             preset: str | None = None,         # the preset this run came from
             submitted_by: str | None = None,   # who submits it (a user id; the CLI: `cli:<os user>`)
+            priority: int | None = None,       # override the task's priority (higher is taken first)
             store: Store | None = None) -> str:
     """Validate `params` against the task's parameters, record the run and enqueue it; returns the run id.
-    Raises `InvalidParams` / `UnknownTask` (nothing written), `JobsError` for a bad queue."""
+    Raises `InvalidParams` / `UnknownTask` (nothing written), `JobsError` for a bad queue or priority."""
     t = get_task(task_or_notebook)
     clean = jsonable(t.validate(dict(params or {})))
+    if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
+        raise JobsError(f"priority must be an integer, got {priority!r}")
     row = run_row(t, clean, queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay, preset=preset,
-                  submitted_by=submitted_by)
+                  submitted_by=submitted_by, priority=priority)
     return start_run(store or default(), t, row)
 
 def submit(task_or_notebook, /, *, store: Store | None = None, **params) -> str:
@@ -77,7 +81,7 @@ def retry(run_id: str, *, submitted_by: str | None = None, store: Store | None =
     t = get_task(old["task"], old["module"])
     row = run_row(t, old["params"], queue=old["queue"], timeout=old["timeout_s"], retries=old["retries"],
                   retry_delay=old["retry_delay"], retry_of=run_id, preset=old["preset"],
-                  submitted_by=submitted_by)
+                  submitted_by=submitted_by, priority=old.get("priority"))
     return start_run(st, t, row)
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #427103fd
@@ -114,18 +118,39 @@ def worker_name() -> str:
 _CLAIM = (tables.runs.update()
           .where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING), _col.cancel_requested == sa.false())
           .values(status="running", attempt=_col.attempt + 1, progress=0.0, progress_message=None, error=None,
-                  traceback=None, cause=None, failed_cell=None, signature=None, signature_title=None)
+                  traceback=None, cause=None, failed_cell=None, signature=None, signature_title=None,
+                  waiting_reason=None)
           .returning(*tables.runs.c))
 _STATUS = sa.select(_col.status, _col.cancel_requested).where(_col.run_id == sa.bindparam("run_id"))
 _CANCEL_WAITING = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING))
                    .values(status="cancelled", cause="cancelled").returning(*tables.runs.c))
 
-def _claim(conn: sa.Connection, run_id: str, provenance: dict) -> dict | None:
+class Waiting(NamedTuple):
+    "A run `claim` could not start yet: why (its waiting reason), and its queue and priority to send it again."
+    reason: str
+    queue: str
+    priority: int
+
+_LIMITED = (sa.select(_col.run_id, _col.queue, _col.priority, _col.concurrency_key, _col.concurrency_limit, _col.slots)
+            .where(_col.run_id == sa.bindparam("run_id"), _col.status.in_(WAITING),
+                   _col.cancel_requested == sa.false()))
+_SET_REASON = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"))
+               .values(waiting_reason=sa.bindparam("b_reason")))
+
+def _claim(conn: sa.Connection, run_id: str, provenance: dict, offered: tuple = (),
+           host: str | None = None) -> dict | Waiting | None:
     now = provenance["started_at"]
+    taken, cur = [], conn.execute(_LIMITED, {"run_id": run_id}).mappings().first()
+    if cur is not None and (cur["concurrency_key"] or cur["slots"]):
+        taken, reason = slots.acquire(conn, dict(cur), offered, host)
+        if reason is not None:
+            conn.execute(_SET_REASON, {"b_run_id": run_id, "b_reason": reason})
+            return Waiting(reason, cur["queue"], cur["priority"])
     row = conn.execute(_CLAIM, {"b_run_id": run_id, **provenance}).mappings().first()
     if row is not None:
         record_event(conn, run_id, "running", provenance["worker"], now)
         return dict(row)
+    if taken: slots.release(conn, run_id, taken)
     found = conn.execute(_STATUS, {"run_id": run_id}).first()
     if found is not None and found.status in WAITING and found.cancel_requested:
         row = conn.execute(_CANCEL_WAITING, {"b_run_id": run_id, "finished_at": now,
@@ -134,17 +159,19 @@ def _claim(conn: sa.Connection, run_id: str, provenance: dict) -> dict | None:
         if row["parent_id"]: chains.advance_chain(conn, row["parent_id"], row["chain_step"])   # its chain fails
     return None
 
-def claim(run_id: str, *, store: Store | None = None) -> dict | None:
+def claim(run_id: str, *, store: Store | None = None) -> dict | Waiting | None:
     """Take a waiting run for this worker (`queued`/`retrying`/`interrupted` → `running`, attempt + 1, provenance set)
     and return its row; None when it is not waiting (claimed already, finished, unknown) or its cancel was requested
-    (then it becomes `cancelled`). One transaction, its `running` event in it."""
+    (then it becomes `cancelled`); `Waiting` when its concurrency key is full or a slot it needs is taken or not
+    offered here (`jobs.slots.acquire`; the reason is recorded on the run, which stays waiting). One transaction, its
+    `running` event and its leases in it."""
     st = store or default()
     head, dirty = git_info()
     now = utcnow()
     provenance = dict(started_at=now, updated_at=now, worker=worker_name(),
                       consumer=f"{socket.gethostname()}:{os.getppid()}", snapshot_id=lake_snapshot(st),
                       git_commit=head, git_dirty=dirty, version=package_version())
-    return st.transaction(_claim, run_id, provenance)
+    return st.transaction(_claim, run_id, provenance, slots.offered_slots(), socket.gethostname())
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #de174f6a
 _FINISH = tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"), _col.attempt == sa.bindparam("b_attempt"),
@@ -162,6 +189,7 @@ def _finish(conn: sa.Connection, run: dict, values: dict, event_detail: str | No
     now = values["updated_at"]
     done = conn.execute(_FINISH, {**values, "b_run_id": run["run_id"], "b_attempt": run["attempt"]}).rowcount
     if done != 1: return None                       # not this attempt's any more: leave the row alone
+    slots.release(conn, run["run_id"])              # its concurrency place and slots, for the next run
     record_event(conn, run["run_id"], values["status"], event_detail, now)
     return chains.advance_chain(conn, run["parent_id"], run["chain_step"]) if advance and run.get("parent_id") else []
 
@@ -209,7 +237,7 @@ def fail(run: dict, error: BaseException, *, store: Store | None = None) -> str 
     if messages is None:
         log.warning("run %s attempt %s: finished elsewhere; its failure is dropped", run["run_id"], attempt)
         return None
-    if again: send(run["run_id"], run["queue"], delay=delay)
+    if again: send(run["run_id"], run["queue"], delay=delay, priority=run.get("priority"))
     _send_all(messages)
     return status
 
@@ -255,6 +283,7 @@ def _interrupt(conn: sa.Connection, run_id: str, worker: str, why: str) -> str |
     now = utcnow()
     found = conn.execute(_INTERRUPT, {"b_run_id": run_id, "b_worker": worker, "updated_at": now}).first()
     if found is None: return None
+    slots.release(conn, run_id)
     record_event(conn, run_id, "interrupted", why, now)
     record_event(conn, run_id, "queued", "re-queued after interruption", now)
     return found.queue

@@ -49,11 +49,13 @@ def queue_serializer():
 @lru_cache(maxsize=None)
 def _huey_for(queue: str, data_dir: str, queue_url: str | None):
     "The huey instance of `queue` for a data dir and queue URL, and its `fireside.execute` task (made once each)."
-    from huey import Huey, RedisHuey
+    from huey import Huey, PriorityRedisHuey
     from huey.signals import SIGNAL_INTERRUPTED
     name = f"fireside-{queue}"
     if queue_url and queue_url.startswith(("redis://", "rediss://")):
-        h = RedisHuey(name, url=queue_url, results=False, utc=True, serializer=queue_serializer())
+        # a sorted set per queue (Redis >= 5), so priorities hold; its own name: messages of the list-based queue
+        # of earlier versions are not read, and `requeue_lost` sends their runs again
+        h = PriorityRedisHuey(f"{name}-p", url=queue_url, results=False, utc=True, serializer=queue_serializer())
     else:
         path = urlparse(queue_url).path if queue_url else str(Path(data_dir) / "queue.sqlite")
         Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -84,12 +86,14 @@ def huey(queue: str = "cpu"):
 
 def send(run_id: str,              # the run to execute
          queue: str,               # `cpu` or `gpu`
-         delay: float | None = None):  # seconds to wait before it may run (a retry's backoff)
-    "Hand a run id to the workers of `queue` (after `delay` seconds, when given)."
+         delay: float | None = None,   # seconds to wait before it may run (a retry's backoff)
+         priority: int | None = None): # higher is taken first (None or 0: normal)
+    "Hand a run id to the workers of `queue` (after `delay` seconds, when given), with its priority."
     s = get_settings()
     h, execute_task = _huey_for(queue, str(s.data_dir), s.queue_url)
-    if delay: execute_task.schedule(args=(run_id,), delay=delay)
-    else: h.enqueue(execute_task.s(run_id))
+    priority = int(priority) if priority else None
+    if delay: execute_task.schedule(args=(run_id,), delay=delay, priority=priority)
+    else: h.enqueue(execute_task.s(run_id, priority=priority))
 
 def waiting_run_ids(queue: str) -> set[str]:
     "The run ids of every message of `queue` not yet taken by a worker: pending ones and scheduled ones (retries)."

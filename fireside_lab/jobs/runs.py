@@ -40,15 +40,27 @@ def run_row(t: Task, params: dict, *,
             timeout: float | None = None,      # whole-run limit, seconds
             retries: int | None = None,        # override the task's retries
             retry_delay: float | None = None,  # first retry delay, seconds
+            priority: int | None = None,       # override the task's priority (higher is taken first)
             **extra) -> dict:
-    "A new `queued` run of `t` with validated, JSON-able `params` as a row; `extra`: more columns. Raises `JobsError`."
+    """A new `queued` run of `t` with validated, JSON-able `params` as a row; `extra`: more columns. Its concurrency
+    key is the task's with `{name}` filled from the parameters. Raises `JobsError` (also for a key naming no
+    parameter)."""
     now = utcnow()
+    key = t.concurrency_key
+    if key is not None:
+        values = {n: f.default for n, f in t.model.model_fields.items() if not f.is_required()} | dict(params)
+        try: key = key.format_map(values)
+        except (KeyError, IndexError, ValueError) as e:
+            raise JobsError(f"task {t.name!r}: concurrency_key {t.concurrency_key!r} cannot be filled from the "
+                            f"parameters ({type(e).__name__}: {e})") from None
     if t.kind == "notebook" and timeout is None: timeout = t.timeout or jobs_settings().notebook_timeout_s
     return dict(run_id=new_run_id(now), task=t.name, kind=t.kind, module=t.module, params=params, status="queued",
                 queue=check_queue(queue or t.queue), attempt=0, retries=t.retries if retries is None else int(retries),
                 retry_delay=t.retry_delay if retry_delay is None else float(retry_delay),
                 timeout_s=t.timeout if timeout is None else float(timeout), created_at=now, updated_at=now,
-                chain=t.steps if t.kind == "chain" else None, **extra)
+                chain=t.steps if t.kind == "chain" else None, priority=t.priority if priority is None else int(priority),
+                concurrency_key=key, concurrency_limit=t.concurrency_limit if key is not None else None,
+                slots=list(t.slots) or None, **extra)
 
 def record_event(conn: sa.Connection, run_id: str, status: str, detail: str | None = None,
                  at: dt.datetime | None = None):

@@ -11,8 +11,8 @@ from .. import store
 from ..store import JSONText, UTCDateTime
 
 # %% auto #0
-__all__ = ['STATUSES', 'KINDS', 'QUEUES', 'OVERLAPS', 'MISFIRES', 'FIRE_OUTCOMES', 'runs', 'run_events', 'presets',
-           'schedules', 'schedule_fires', 'chain_steps', 'workers']
+__all__ = ['STATUSES', 'KINDS', 'QUEUES', 'OVERLAPS', 'MISFIRES', 'FIRE_OUTCOMES', 'runs', 'run_events', 'run_leases',
+           'presets', 'schedules', 'schedule_fires', 'chain_steps', 'workers']
 
 # %% ../../nbs/jobs/01_tables.ipynb #4a8f040a
 STATUSES = ("queued", "running", "succeeded", "failed", "retrying", "cancelled", "interrupted")
@@ -69,6 +69,11 @@ runs = sa.Table(
     sa.Column("submitted_by", sa.Text),                         # user id, `cli:<os user>`; NULL: a schedule, or v1
     sa.Column("signature", sa.Text),                            # a failed attempt's crash (`jobs.failures`)
     sa.Column("signature_title", sa.Text),                      # that crash in one line, for people
+    sa.Column("priority", sa.Integer, nullable=False, server_default="0"),   # higher is taken first
+    sa.Column("concurrency_key", sa.Text),                      # at most `concurrency_limit` runs of a key at once
+    sa.Column("concurrency_limit", sa.Integer),
+    sa.Column("slots", JSONText),                               # resource slots it needs on its worker: ["gpu:0"]
+    sa.Column("waiting_reason", sa.Text),                       # why a waiting run is not running yet
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),
@@ -80,6 +85,7 @@ runs = sa.Table(
     sa.Index("ix_runs_parent_id_chain_step", "parent_id", "chain_step"),
     sa.Index("ix_runs_schedule_status", "schedule", "status"),
     sa.Index("ix_runs_signature_finished_at", "signature", "finished_at"),
+    sa.CheckConstraint("concurrency_limit IS NULL OR concurrency_limit >= 1", name="concurrency_limit"),
 )
 
 # %% ../../nbs/jobs/01_tables.ipynb #34abd144
@@ -92,6 +98,15 @@ run_events = sa.Table(
     sa.Column("detail", sa.Text),
     sa.Index("ix_run_events_run_id_id", "run_id", "id"),
     sqlite_autoincrement=True,
+)
+
+# %% ../../nbs/jobs/01_tables.ipynb #5aa4aa73
+run_leases = sa.Table(
+    "run_leases", store.metadata,
+    sa.Column("lease", sa.Text, primary_key=True),              # key:<key>#<n> or slot:<host>:<slot>
+    sa.Column("run_id", sa.Text, nullable=False),
+    sa.Column("acquired_at", UTCDateTime, nullable=False),
+    sa.Index("ix_run_leases_run_id", "run_id"),
 )
 
 # %% ../../nbs/jobs/01_tables.ipynb #54d1ec5b
@@ -168,4 +183,5 @@ workers = sa.Table(
     sa.Column("device", sa.Text),                               # e.g. "cuda:0 NVIDIA H100 80GB HBM3", "cpu …"
     sa.Column("device_memory_mib", sa.Integer),                 # the device's memory, MiB
     sa.Column("device_memory_used_mib", sa.Integer),            # of which in use (all processes), MiB
+    sa.Column("slots", sa.Text),                                # resource slots it offers, comma separated
 )

@@ -10,6 +10,7 @@ import difflib
 import importlib
 import inspect
 import json
+import re
 import sys
 import typing
 from dataclasses import dataclass, field
@@ -26,8 +27,9 @@ from .tables import QUEUES, STATUSES
 
 # %% auto #0
 __all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask',
-           'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'task', 'chain',
-           'check_chain', 'notebook_queue', 'get_task', 'import_configured', 'import_lines', 'tasks']
+           'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'check_run_options',
+           'task', 'chain', 'check_chain', 'notebook_options', 'notebook_queue', 'get_task', 'import_configured',
+           'import_lines', 'tasks']
 
 # %% ../../nbs/jobs/02_tasks.ipynb #12ecbb36
 @config.register_section
@@ -56,6 +58,9 @@ class JobsSettings(config._Base):
         None, description="set by the worker inside a pipeline notebook's kernel: the run being executed")
     run_dir: Optional[str] = Field(
         None, description="set by the worker inside a pipeline notebook's kernel: the run's archive folder")
+    slots: str = Field(
+        "", description="resource slots this worker offers, comma separated (e.g. `ram-heavy`; a gpu worker adds "
+        "`gpu:<device>`): a run that needs a slot runs only on a worker offering it, one run per slot and host")
 
 def jobs_settings() -> JobsSettings:
     "The jobs settings (read fresh each call: cheap, and tests change the environment)."
@@ -105,6 +110,10 @@ class Task:
     steps: Optional[list] = None          # chain: [[{"task": name, "module": module}, …], …], each list one step
     doc: str = ""
     outputs: Optional[tuple] = None       # callable: the names of its outputs, when declared (`@task(outputs=…)`)
+    priority: int = 0                     # higher is taken first (huey's priority)
+    concurrency_key: Optional[str] = None # at most `concurrency_limit` runs of this key at once; `{param}` is filled
+    concurrency_limit: int = 1
+    slots: tuple = ()                     # resource slots a run needs on its worker, e.g. ("gpu:0",)
     _model: Any = field(default=None, repr=False)
 
     @property
@@ -212,6 +221,20 @@ def _params_model(t: Task) -> type[BaseModel]:
     return create_model(f"Params_{abs(hash(t.name))}", __config__=config_, **fields)
 
 # %% ../../nbs/jobs/02_tasks.ipynb #d900de05
+_SLOT = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,63}")
+
+def check_run_options(concurrency_key=None, concurrency_limit=1, slots=(), priority=0):
+    """Raise `JobsError` naming the option when a concurrency key is not non-empty text, the limit is below 1, a slot
+    name is not 1–64 letters, digits and `_.:-`, or the priority is not an integer."""
+    if concurrency_key is not None and (not isinstance(concurrency_key, str) or not concurrency_key.strip()):
+        raise JobsError(f"concurrency_key must be non-empty text, got {concurrency_key!r}")
+    if not isinstance(concurrency_limit, int) or concurrency_limit < 1:
+        raise JobsError(f"concurrency_limit must be an integer >= 1, got {concurrency_limit!r}")
+    if isinstance(slots, str) or not all(isinstance(s, str) and _SLOT.fullmatch(s) for s in slots):
+        raise JobsError(f"slots must be a list of slot names (letters, digits, _.:-), got {slots!r}")
+    if not isinstance(priority, int) or isinstance(priority, bool):
+        raise JobsError(f"priority must be an integer, got {priority!r}")
+
 _REGISTRY: dict[str, Task] = {}
 _NOTEBOOK_STAMPS: dict[str, int | None] = {}   # a pipeline notebook's modification time when its task was made
 
@@ -220,18 +243,26 @@ def task(name: str | Callable | None = None,  # stable task name; default `modul
          retries: int = 0,                    # how many times a failed run is retried
          retry_delay: float = 1.0,            # first retry delay, seconds; doubles with each attempt (backoff)
          timeout: float | None = None,        # whole-run limit, seconds (None: no limit)
-         outputs: list[str] | None = None):   # the names of the outputs it returns (None: its `TypedDict` return
+         outputs: list[str] | None = None,    # the names of the outputs it returns (None: its `TypedDict` return
                                               # annotation's keys, else not declared); chains check them
+         priority: int = 0,                   # higher is taken first from its queue
+         concurrency_key: str | None = None,  # at most `concurrency_limit` runs of this key at once ("summaries",
+                                              # "market:{symbol}": parameters fill the braces)
+         concurrency_limit: int = 1,          # how many runs of the key may run at once
+         slots: tuple | list = ()):           # resource slots a run needs on its worker ("gpu:0", "ram-heavy")
     """Decorator registering a callable as a task; returns the callable unchanged, with `.task` set.
-    Raises `JobsError` for a bad queue, a negative `retries` or `outputs` that is not a list of names."""
+    Raises `JobsError` for a bad queue, a negative `retries`, `outputs` that is not a list of names, or bad
+    concurrency or slot options."""
     check_queue(queue)
+    check_run_options(concurrency_key, concurrency_limit, slots, priority)
     if retries < 0: raise JobsError(f"retries must be >= 0, got {retries!r}")
     if outputs is not None and (isinstance(outputs, str) or not all(isinstance(o, str) and o for o in outputs)):
         raise JobsError(f"outputs must be a list of output names, got {outputs!r}")
     def deco(fn):
         t = Task(name if isinstance(name, str) else f"{fn.__module__}.{fn.__qualname__}", "callable", queue, retries,
                  retry_delay, timeout, fn=fn, module=fn.__module__, doc=inspect.getdoc(fn) or "",
-                 outputs=None if outputs is None else tuple(outputs))
+                 outputs=None if outputs is None else tuple(outputs), priority=int(priority),
+                 concurrency_key=concurrency_key, concurrency_limit=int(concurrency_limit), slots=tuple(slots))
         _REGISTRY[t.name] = t
         fn.task = t
         return fn
@@ -281,15 +312,30 @@ def check_chain(t: Task,                # a chain
                                    else "the chain's first step does not take"))
     if problems: raise InvalidParams(f"chain {t.name!r}: " + "; ".join(problems))
 
-def notebook_queue(path: Path) -> str:
-    """The queue a pipeline notebook asks for in its metadata (`{"fireside": {"queue": "gpu"}}`), else `cpu`. Raises
-    `JobsError` naming the notebook when the file is not JSON or the queue is not one of `QUEUES`."""
+_NOTEBOOK_OPTIONS = {"queue": "cpu", "priority": 0, "concurrency_key": None, "concurrency_limit": 1, "slots": ()}
+
+def notebook_options(path: Path) -> dict:
+    """The run options a pipeline notebook declares in its metadata `fireside` (`queue`, `priority`,
+    `concurrency_key`, `concurrency_limit`, `slots`), the defaults for the others. Raises `JobsError` naming the
+    notebook when the file is not JSON or an option is bad or unknown."""
     try: meta = json.loads(Path(path).read_text()).get("metadata", {})
     except (OSError, ValueError) as e: raise JobsError(f"pipeline notebook {path}: cannot read it: {e}") from None
-    queue = (meta.get("fireside") or {}).get("queue", "cpu") if isinstance(meta, dict) else "cpu"
-    if queue not in QUEUES:
-        raise JobsError(f"pipeline notebook {path}: metadata fireside.queue must be one of {QUEUES}, got {queue!r}")
-    return queue
+    given = (meta.get("fireside") or {}) if isinstance(meta, dict) else {}
+    if not isinstance(given, dict) or set(given) - set(_NOTEBOOK_OPTIONS):
+        raise JobsError(f"pipeline notebook {path}: metadata fireside may hold {sorted(_NOTEBOOK_OPTIONS)}, got "
+                        f"{given!r}")
+    opts = {**_NOTEBOOK_OPTIONS, **given}
+    if opts["queue"] not in QUEUES:
+        raise JobsError(f"pipeline notebook {path}: metadata fireside.queue must be one of {QUEUES}, got "
+                        f"{opts['queue']!r}")
+    try: check_run_options(opts["concurrency_key"], opts["concurrency_limit"], opts["slots"], opts["priority"])
+    except JobsError as e: raise JobsError(f"pipeline notebook {path}: metadata fireside: {e}") from None
+    return {**opts, "slots": tuple(opts["slots"])}
+
+def notebook_queue(path: Path) -> str:
+    """The queue a pipeline notebook asks for in its metadata (`{"fireside": {"queue": "gpu"}}`), else `cpu`. Raises
+    `JobsError` as `notebook_options` does."""
+    return notebook_options(path)["queue"]
 
 def _notebook_task(path: Path) -> Task:
     """The task of a pipeline notebook (made on first use, and again when the file changed; named `pipelines/…` when
@@ -299,7 +345,7 @@ def _notebook_task(path: Path) -> Task:
     t = _REGISTRY.get(name)
     stamp = path.stat().st_mtime_ns if path.exists() else None
     if t is None or t.path != path or t.kind != "notebook" or _NOTEBOOK_STAMPS.get(name) != stamp:
-        t = _REGISTRY[name] = Task(name, "notebook", queue=notebook_queue(path), path=path, timeout=None)
+        t = _REGISTRY[name] = Task(name, "notebook", path=path, timeout=None, **notebook_options(path))
         _NOTEBOOK_STAMPS[name] = stamp
     return t
 

@@ -24,7 +24,9 @@ from .queue import huey, waiting_run_ids
 from .lifecycle import package_version, interrupt, requeue, worker_name
 from .runs import get_run
 from .schedules import scheduler_tick
-from .tasks import QUEUES, JobsError, import_configured, import_lines, jobs_settings
+from .slots import offered_slots
+from .tasks import (QUEUES, JobsError, check_run_options, import_configured, import_lines,
+                                     jobs_settings)
 from ..store import Store, default, utcnow
 
 log = logging.getLogger("fireside_lab.jobs")
@@ -99,7 +101,7 @@ _UPSERT_DELETE = tables.workers.delete().where(tables.workers.c.worker_id == sa.
 _UPSERT_INSERT = tables.workers.insert()
 _WORKERS = sa.select(*(tables.workers.c[c] for c in ("worker_id", "host", "pid", "queue", "concurrency", "status",
                                                     "started_at", "heartbeat_at", "note", "device", "device_memory_mib",
-                                                    "device_memory_used_mib")))
+                                                    "device_memory_used_mib", "slots")))
 
 def write_heartbeat(row: dict, *, store: Store | None = None):
     """Write (replace) a worker's heartbeat row: worker_id, host, pid, queue, concurrency, status, times, version, note;
@@ -238,7 +240,8 @@ def _consumer_class():
             write_heartbeat(dict(worker_id=self.worker_id, host=socket.gethostname(), pid=os.getpid(),
                                  queue=self.queue_name, concurrency=self.workers, status=status,
                                  started_at=self._started, heartbeat_at=utcnow(), version=package_version(),
-                                 note=self.note, **device_info(self.queue_name)))
+                                 note=self.note, slots=",".join(offered_slots()) or None,
+                                 **device_info(self.queue_name)))
 
         def _beat(self):
             settings = jobs_settings()
@@ -295,11 +298,16 @@ def _stop_child(proc, timeout: float = 30):
 def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
                workers: int = 1,              # worker processes (a gpu worker: one per device)
                gpu_fallback: bool = False,    # with no CUDA device, a cpu worker also serves the gpu queue (logged)
-               imports: tuple = ()):          # extra modules to import (they register tasks)
-    "Run the worker(s) until SIGINT/SIGTERM. Raises `JobsError` for a bad queue or worker count."
+               imports: tuple = (),           # extra modules to import (they register tasks)
+               slots: tuple = ()):            # resource slots this worker offers (`jobs.slots`), beside
+                                              # FIRESIDE_JOBS_SLOTS; a gpu worker's device process adds gpu:<i>
+    "Run the worker(s) until SIGINT/SIGTERM. Raises `JobsError` for a bad queue, worker count or slot name."
     import multiprocessing as mp
     if queue not in QUEUES: raise JobsError(f"--queue must be one of {QUEUES}, got {queue!r}")
     if workers < 1: raise JobsError(f"--workers must be >= 1, got {workers}")
+    check_run_options(slots=tuple(slots))
+    own = ",".join(dict.fromkeys([*offered_slots(), *slots]))
+    if own: os.environ["FIRESIDE_JOBS_SLOTS"] = own           # the consumers (and their forks) read it
     logging.basicConfig(level=get_settings().log_level,
                         format="%(asctime)s %(processName)s %(name)s %(levelname)s %(message)s")
     import_lines()
@@ -316,7 +324,9 @@ def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
         procs.append(p)
     devices = cuda_devices()
     if queue == "gpu" and devices:
-        for i in range(devices): spawn(_serve, "gpu", 1, f"device {i}", env={"CUDA_VISIBLE_DEVICES": str(i)})
+        for i in range(devices):
+            spawn(_serve, "gpu", 1, f"device {i}",
+                  env={"CUDA_VISIBLE_DEVICES": str(i), "FIRESIDE_JOBS_SLOTS": ",".join(filter(None, [own, f"gpu:{i}"]))})
     else:
         if queue == "gpu": log.warning("no CUDA device: the gpu worker runs its work on the CPU")
         if queue == "cpu" and gpu_fallback and not devices:
