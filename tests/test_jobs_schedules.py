@@ -1,7 +1,7 @@
 """Schedules (hardening issue item 4): every run option travels from a preset, the call or `schedules.toml` into the
 schedule and each run it fires; the overlap policy (skip, queue, allow) and the misfire policy (run_once, skip), with
 every due time's outcome in `schedule_fires`, decided once however many workers (or threads) tick; the dashboard shows
-them; revisions jobs_0005 to jobs_0008 (a worker's device, failure signatures, priorities and leases) upgrade and
+them; revisions jobs_0005 to jobs_0009 (a worker's device, failure signatures, leases, the cache) upgrade and
 downgrade a store with rows in it (SQLite and PostgreSQL).
 
 Where no worker is needed the tests call `scheduler_tick(now=…)` and finish a run as a worker would (`claim`, then
@@ -242,7 +242,8 @@ def _migration_round_trip(engine):
         assert c.execute(sa.text("SELECT count(*) FROM schedule_fires WHERE run_id IS NULL")).scalar() >= 1
     with engine.begin() as c:
         n_workers = c.execute(sa.text("SELECT count(*) FROM workers")).scalar()
-    assert [r for r, _ in downgrade(engine, "jobs_0004")] == ["jobs_0008", "jobs_0007", "jobs_0006", "jobs_0005"]
+    revisions = ["jobs_0005", "jobs_0006", "jobs_0007", "jobs_0008", "jobs_0009"]
+    assert [r for r, _ in downgrade(engine, "jobs_0004")] == revisions[::-1]
     cols = {c["name"] for c in sa.inspect(engine).get_columns("schedules")}
     assert not cols & {"overlap", "misfire", "queue", "timeout_s"}
     assert not {c["name"] for c in sa.inspect(engine).get_columns("workers")} & {"device", "device_memory_mib"}
@@ -251,7 +252,7 @@ def _migration_round_trip(engine):
     assert "run_leases" not in sa.inspect(engine).get_table_names()
     with engine.begin() as c:
         assert c.execute(sa.text("SELECT count(*) FROM schedule_fires")).scalar() == n_run
-    assert [r for r, _ in upgrade(engine)] == ["jobs_0005", "jobs_0006", "jobs_0007", "jobs_0008"]
+    assert [r for r, _ in upgrade(engine)] == revisions
     with engine.begin() as c:
         assert c.execute(sa.text("SELECT count(*) FROM workers WHERE device IS NULL")).scalar() == n_workers
         assert set(c.execute(sa.text("SELECT overlap, misfire FROM schedules")).all()) == {("skip", "run_once")}

@@ -86,12 +86,13 @@ def worker_cmd(queue, workers, gpu_fallback, imports, slots):
 @click.option("--timeout", type=float, help="whole-run limit, seconds")
 @click.option("--queue", type=click.Choice(QUEUES), help="override the task's queue")
 @click.option("--priority", type=int, help="override the task's priority (higher is taken first)")
-def run_cmd(task_or_notebook, pairs, wait, timeout, queue, priority):
+@click.option("--no-cache", is_flag=True, help="run even when a cacheable task has a matching cached result")
+def run_cmd(task_or_notebook, pairs, wait, timeout, queue, priority, no_cache):
     "Enqueue a run of a task or pipeline notebook (parameters validated first); prints the run id."
     try:
         t = get_task(task_or_notebook)
         run_id = enqueue(t, _cli_params(t, pairs), timeout=timeout, queue=queue, submitted_by=cli_actor(),
-                         priority=priority)
+                         priority=priority, no_cache=no_cache)
     except JobsError as e: _fail(e)
     click.echo(run_id)
     if wait: _follow(run_id)

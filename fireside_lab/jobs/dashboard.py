@@ -36,7 +36,8 @@ def runs_frame(status: str | None = None, task: str | None = None, limit: int = 
     """Recent runs for the runs table: run_id, task, status, progress (%), message, attempt, created, finished, error;
     with `user` (an `identity.User`), only the runs they may view or submitted (filtered in SQL)."""
     df = jobs.runs(status or None, task or None, limit, visible_to=user)
-    return pd.DataFrame({"run_id": df["run_id"], "task": df["task"], "status": df["status"],
+    status = [f"{s} (cached)" if isinstance(c, str) and c else s for s, c in zip(df["status"], df["cached_from"])]
+    return pd.DataFrame({"run_id": df["run_id"], "task": df["task"], "status": status,
                          "progress": (df["progress"].astype(float).fillna(0) * 100).round(0),
                          "message": df["progress_message"].fillna(""), "attempt": df["attempt"],
                          "created": df["created_at"].dt.strftime("%Y-%m-%d %H:%M:%S"),
@@ -135,7 +136,7 @@ def dead_letter_frame() -> pd.DataFrame:
 # %% ../../nbs/jobs/13_dashboard.ipynb #cc8bdf69
 _DETAIL_FIELDS = ("run_id", "task", "status", "cause", "attempt", "queue", "worker", "created_at", "started_at",
                   "finished_at", "snapshot_id", "git_commit", "git_dirty", "version", "preset", "schedule", "parent_id",
-                  "retry_of", "failed_cell")
+                  "retry_of", "failed_cell", "cached_from", "priority", "concurrency_key", "signature_title")
 
 def _esc(value) -> str: return html.escape(str(value))
 

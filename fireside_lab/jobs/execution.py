@@ -27,7 +27,8 @@ from .slots import RETRY_WAITING_S
 from .notebooks import kill_kernels, run_notebook
 from .runs import CURRENT, write_progress
 from .tasks import Stopped, get_task
-from ..store import Store, default
+from .. import store as store_mod
+from ..store import ReadLog, Store, default
 
 log = logging.getLogger("fireside_lab.jobs")
 
@@ -164,6 +165,12 @@ def _run_callable(run: dict, t) -> tuple[dict, dict]:
     json.dumps(outs, allow_nan=False)
     return outs, {}
 
+def _reads_of(run_dir: Path) -> dict:
+    "The lake tables a notebook run read, from the `reads.json` its kernel wrote (`store.ReadLog`); {} when none."
+    p = run_dir / "reads.json"
+    try: return json.loads(p.read_text()) if p.exists() else {}
+    except ValueError: return {}
+
 def _stop_main_thread(cause: str):
     "Stop a callable running in the main thread: SIGUSR1, whose handler (installed by `execute`) raises `Stopped`."
     signal.pthread_kill(threading.main_thread().ident, signal.SIGUSR1)
@@ -194,12 +201,16 @@ def execute(run_id: str, *, store: Store | None = None):
             run_dir.mkdir(parents=True, exist_ok=True)
             watch = dog.watch(st, run, deadline, lambda cause: kill_kernels(), run_dir)
             outs, extra = run_notebook(run, t, run_dir, lambda: watch.cause)
+            extra["reads"] = _reads_of(run_dir)
         else:
             def on_usr1(signum, frame):
                 if watch.cause and not watch.released: raise Stopped(watch.cause)
             if main: old_handler = signal.signal(signal.SIGUSR1, on_usr1)
             watch = dog.watch(st, run, deadline, _stop_main_thread if main else lambda cause: None)
-            outs, extra = _run_callable(run, t)
+            store_mod.read_log = reads = ReadLog()          # the lake tables it reads (`jobs.cache`)
+            try: outs, extra = _run_callable(run, t)
+            finally: store_mod.read_log = None
+            extra = {**extra, "reads": reads.tables}
         dog.release()
         succeed(run, outs, extra, store=st)
     except BaseException as e:

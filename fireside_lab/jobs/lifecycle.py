@@ -57,16 +57,34 @@ def enqueue(task_or_notebook, params: dict | None = None, *,
             preset: str | None = None,         # the preset this run came from
             submitted_by: str | None = None,   # who submits it (a user id; the CLI: `cli:<os user>`)
             priority: int | None = None,       # override the task's priority (higher is taken first)
+            no_cache: bool = False,            # run it even when a cacheable task has a matching result
             store: Store | None = None) -> str:
-    """Validate `params` against the task's parameters, record the run and enqueue it; returns the run id.
-    Raises `InvalidParams` / `UnknownTask` (nothing written), `JobsError` for a bad queue or priority."""
+    """Validate `params` against the task's parameters, record the run and enqueue it; returns the run id. A run of a
+    cacheable task whose result is cached (`jobs.cache.find_cached`) is recorded `succeeded` at once with that result
+    (`cached_from` set) and not enqueued. Raises `InvalidParams` / `UnknownTask` (nothing written), `JobsError` for a
+    bad queue or priority."""
     t = get_task(task_or_notebook)
     clean = jsonable(t.validate(dict(params or {})))
     if priority is not None and (not isinstance(priority, int) or isinstance(priority, bool)):
         raise JobsError(f"priority must be an integer, got {priority!r}")
     row = run_row(t, clean, queue=queue, timeout=timeout, retries=retries, retry_delay=retry_delay, preset=preset,
                   submitted_by=submitted_by, priority=priority)
-    return start_run(store or default(), t, row)
+    st = store or default()
+    if t.cache and t.kind != "chain":
+        from fireside_lab.jobs.cache import cache_key, find_cached
+        row["cache_key"] = cache_key(t, clean)
+        if not no_cache and (hit := find_cached(row["cache_key"], store=st)) is not None:
+            return _record_cached(st, row, hit)
+    return start_run(st, t, row)
+
+def _record_cached(st: Store, row: dict, hit: dict) -> str:
+    "Write `row` as a run finished at once with the result of the run `hit` (outputs, paths, reads)."
+    now = utcnow()
+    row.update(status="succeeded", progress=1.0, outputs=hit["outputs"], notebook_path=hit["notebook_path"],
+               html_path=hit["html_path"], reads=hit["reads"], cached_from=hit["run_id"], started_at=now,
+               finished_at=now, updated_at=now)
+    st.transaction(insert_run, row, f"cached: the result of run {hit['run_id']}")
+    return row["run_id"]
 
 def submit(task_or_notebook, /, *, store: Store | None = None, **params) -> str:
     """Enqueue a run of a task, chain or pipeline notebook with keyword arguments; returns the run id (see `enqueue` for

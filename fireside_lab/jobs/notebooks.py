@@ -145,7 +145,7 @@ def run_notebook(row: dict,          # the claimed run
     import papermill
     from papermill.exceptions import PapermillExecutionError
     out = run_dir / f"{t.path.stem}.ipynb"
-    for f in ("outputs.json", "progress.json"): (run_dir / f).unlink(missing_ok=True)
+    for f in ("outputs.json", "progress.json", "reads.json"): (run_dir / f).unlink(missing_ok=True)
     env_old = {k: os.environ.get(k) for k in ("FIRESIDE_JOBS_RUN_ID", "FIRESIDE_JOBS_RUN_DIR")}
     os.environ.update(FIRESIDE_JOBS_RUN_ID=row["run_id"], FIRESIDE_JOBS_RUN_DIR=str(run_dir))
     extra, err, cell = dict(notebook_path=str(out)), None, None

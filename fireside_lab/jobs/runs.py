@@ -76,7 +76,7 @@ def insert_run(conn: sa.Connection, row: dict, detail: str | None = None):
 _GET_RUN = sa.select(tables.runs).where(tables.runs.c.run_id == sa.bindparam("run_id"))
 _LIST_COLUMNS = ("run_id", "task", "status", "queue", "attempt", "progress", "progress_message", "error", "cause",
                  "created_at", "started_at", "finished_at", "worker", "preset", "schedule", "parent_id",
-                 "submitted_by")
+                 "submitted_by", "cached_from")
 _TIME_COLUMNS = ("created_at", "started_at", "finished_at")
 
 def get_run(run_id: str, *, store: Store | None = None) -> dict:

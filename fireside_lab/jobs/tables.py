@@ -74,6 +74,9 @@ runs = sa.Table(
     sa.Column("concurrency_limit", sa.Integer),
     sa.Column("slots", JSONText),                               # resource slots it needs on its worker: ["gpu:0"]
     sa.Column("waiting_reason", sa.Text),                       # why a waiting run is not running yet
+    sa.Column("cache_key", sa.Text),                            # a cacheable run's key (`jobs.cache`)
+    sa.Column("reads", JSONText),                               # {lake table: snapshot that last changed it} read
+    sa.Column("cached_from", sa.Text),                          # a cached run: the run whose result it reuses
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),
@@ -85,6 +88,7 @@ runs = sa.Table(
     sa.Index("ix_runs_parent_id_chain_step", "parent_id", "chain_step"),
     sa.Index("ix_runs_schedule_status", "schedule", "status"),
     sa.Index("ix_runs_signature_finished_at", "signature", "finished_at"),
+    sa.Index("ix_runs_cache_key_status", "cache_key", "status"),
     sa.CheckConstraint("concurrency_limit IS NULL OR concurrency_limit >= 1", name="concurrency_limit"),
 )
 

@@ -114,6 +114,7 @@ class Task:
     concurrency_key: Optional[str] = None # at most `concurrency_limit` runs of this key at once; `{param}` is filled
     concurrency_limit: int = 1
     slots: tuple = ()                     # resource slots a run needs on its worker, e.g. ("gpu:0",)
+    cache: bool = False                   # a succeeded run's result is reused for the same key and inputs
     _model: Any = field(default=None, repr=False)
 
     @property
@@ -249,7 +250,9 @@ def task(name: str | Callable | None = None,  # stable task name; default `modul
          concurrency_key: str | None = None,  # at most `concurrency_limit` runs of this key at once ("summaries",
                                               # "market:{symbol}": parameters fill the braces)
          concurrency_limit: int = 1,          # how many runs of the key may run at once
-         slots: tuple | list = ()):           # resource slots a run needs on its worker ("gpu:0", "ram-heavy")
+         slots: tuple | list = (),            # resource slots a run needs on its worker ("gpu:0", "ram-heavy")
+         cache: bool = False):                # reuse a succeeded run's result for the same code, parameters,
+                                              # version and read lake tables (`jobs.cache`)
     """Decorator registering a callable as a task; returns the callable unchanged, with `.task` set.
     Raises `JobsError` for a bad queue, a negative `retries`, `outputs` that is not a list of names, or bad
     concurrency or slot options."""
@@ -262,7 +265,8 @@ def task(name: str | Callable | None = None,  # stable task name; default `modul
         t = Task(name if isinstance(name, str) else f"{fn.__module__}.{fn.__qualname__}", "callable", queue, retries,
                  retry_delay, timeout, fn=fn, module=fn.__module__, doc=inspect.getdoc(fn) or "",
                  outputs=None if outputs is None else tuple(outputs), priority=int(priority),
-                 concurrency_key=concurrency_key, concurrency_limit=int(concurrency_limit), slots=tuple(slots))
+                 concurrency_key=concurrency_key, concurrency_limit=int(concurrency_limit), slots=tuple(slots),
+                 cache=bool(cache))
         _REGISTRY[t.name] = t
         fn.task = t
         return fn
@@ -312,11 +316,12 @@ def check_chain(t: Task,                # a chain
                                    else "the chain's first step does not take"))
     if problems: raise InvalidParams(f"chain {t.name!r}: " + "; ".join(problems))
 
-_NOTEBOOK_OPTIONS = {"queue": "cpu", "priority": 0, "concurrency_key": None, "concurrency_limit": 1, "slots": ()}
+_NOTEBOOK_OPTIONS = {"queue": "cpu", "priority": 0, "concurrency_key": None, "concurrency_limit": 1, "slots": (),
+                     "cache": False}
 
 def notebook_options(path: Path) -> dict:
     """The run options a pipeline notebook declares in its metadata `fireside` (`queue`, `priority`,
-    `concurrency_key`, `concurrency_limit`, `slots`), the defaults for the others. Raises `JobsError` naming the
+    `concurrency_key`, `concurrency_limit`, `slots`, `cache`), the defaults for the others. Raises `JobsError` naming the
     notebook when the file is not JSON or an option is bad or unknown."""
     try: meta = json.loads(Path(path).read_text()).get("metadata", {})
     except (OSError, ValueError) as e: raise JobsError(f"pipeline notebook {path}: cannot read it: {e}") from None
@@ -330,6 +335,9 @@ def notebook_options(path: Path) -> dict:
                         f"{opts['queue']!r}")
     try: check_run_options(opts["concurrency_key"], opts["concurrency_limit"], opts["slots"], opts["priority"])
     except JobsError as e: raise JobsError(f"pipeline notebook {path}: metadata fireside: {e}") from None
+    if not isinstance(opts["cache"], bool):
+        raise JobsError(f"pipeline notebook {path}: metadata fireside.cache must be true or false, got "
+                        f"{opts['cache']!r}")
     return {**opts, "slots": tuple(opts["slots"])}
 
 def notebook_queue(path: Path) -> str:

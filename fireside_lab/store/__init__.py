@@ -9,6 +9,7 @@ import itertools
 import logging
 import os
 import random
+import re
 import threading
 import time
 import warnings
@@ -30,7 +31,7 @@ from .state import (
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'private_dir', 'Store', 'default', 'reset_default']
+__all__ = ['log', 'read_log', 'ReadLog', 'private_dir', 'Store', 'default', 'reset_default']
 
 # %% ../../nbs/store/03_store.ipynb #ba06c263
 def _backoff(attempt: int, base: float = 0.002, cap: float = 0.25) -> float:
@@ -44,6 +45,30 @@ def _retry(fn: Callable[[], Any], transient: Callable[[BaseException], bool], de
         except Exception as e:
             if not transient(e) or time.monotonic() > t_end: raise
             time.sleep(_backoff(attempt))
+
+# %% ../../nbs/store/03_store.ipynb #8560a201
+_LAKE_TABLE_NAME = re.compile(r'\blake\s*\.\s*(?:"?main"?\s*\.\s*)?"?([A-Za-z_]\w*)"?')
+
+class ReadLog:
+    """The lake tables read while it is active: {table: snapshot that last changed it when first read}, also
+    written to `path` (JSON) after each new table when given."""
+    def __init__(self, path: str | os.PathLike | None = None):
+        self.tables: dict[str, int | None] = {}
+        self.path = path
+
+    def note(self, st: "Store", sql: str):
+        new = sorted({m.group(1) for m in _LAKE_TABLE_NAME.finditer(sql)} - set(self.tables))
+        if not new: return
+        self.tables.update(st.lake_table_changes(new))
+        if self.path:
+            import json
+            tmp = f"{self.path}.tmp"
+            with open(tmp, "w") as f: json.dump(self.tables, f)
+            os.replace(tmp, self.path)
+
+#: the active read log of this process (None: reads are not recorded); a notebook kernel of a run starts with one
+read_log: ReadLog | None = (ReadLog(os.path.join(os.environ["FIRESIDE_JOBS_RUN_DIR"], "reads.json"))
+                            if os.environ.get("FIRESIDE_JOBS_RUN_DIR") else None)
 
 # %% ../../nbs/store/03_store.ipynb #5f5f9a7a
 def private_dir(path) -> None:
@@ -187,13 +212,34 @@ class Store:
                 raise
         return _retry(once, _lake.is_lake_transient, self.settings.state_retry_s)
 
+    def _note_read(self, sql: str):
+        log_ = read_log
+        if log_ is not None: log_.note(self, sql)
+
+    def lake_table_changes(self, tables: list[str]) -> dict[str, int | None]:
+        """{table: id of the lake snapshot that last created or changed it (inserts, deletes, inlined or in files,
+        compaction, schema)}, None for a table that does not exist; from DuckLake's `ducklake_snapshot_changes`."""
+        if not tables: return {}
+        q = """SELECT t.table_name, max(c.snapshot_id)
+               FROM __ducklake_metadata_lake.ducklake_table t
+               JOIN __ducklake_metadata_lake.ducklake_snapshot_changes c ON c.snapshot_id >= t.begin_snapshot
+                AND (c.snapshot_id = t.begin_snapshot
+                     OR regexp_matches(c.changes_made, '(^|,)[a-z_]+:' || t.table_id::VARCHAR || '(,|$)'))
+               WHERE t.end_snapshot IS NULL AND t.table_name IN (SELECT unnest(?::VARCHAR[]))
+               GROUP BY t.table_name"""
+        found = dict(_retry(lambda: self.lake.execute(q, [list(tables)]).fetchall(), _lake.is_lake_transient,
+                            self.settings.state_retry_s))
+        return {t: found.get(t) for t in tables}
+
     def lake_query(self, sql: str, params=None) -> list[tuple]:
         "All rows of a lake read (`lake.<table>` names, `?` parameters), retried when the catalog is busy."
+        self._note_read(sql)
         return _retry(lambda: self.lake.execute(sql, params).fetchall(), _lake.is_lake_transient,
                       self.settings.state_retry_s)
 
     def lake_frame(self, sql: str, params=None):
         "A lake read as a pandas DataFrame, retried when the catalog is busy."
+        self._note_read(sql)
         def read():
             with warnings.catch_warnings():         # DuckDB 1.5's own pandas conversion of time zones, under pandas 3.1
                 warnings.filterwarnings("ignore", "The inplace keyword in DataFrame.drop is deprecated")
@@ -203,6 +249,7 @@ class Store:
     def lake_polars(self, sql: str, params=None):
         """A lake read as a polars DataFrame (DuckDB's Arrow result, `.pl()`: columns are not copied through pandas),
         retried when the catalog is busy."""
+        self._note_read(sql)
         return _retry(lambda: self.lake.execute(sql, params).pl(), _lake.is_lake_transient, self.settings.state_retry_s)
 
     def lake_snapshot_id(self) -> int:
