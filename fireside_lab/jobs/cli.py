@@ -13,7 +13,8 @@ from typing import Optional
 import click
 
 from .failures import failure_groups
-from .lifecycle import cancel, enqueue, retry
+from .compare import compare_runs
+from .lifecycle import cancel, enqueue, rerun, retry
 from .presets import get_preset, preset_delete, preset_save, presets, run_preset
 from .runs import dead_letter, get_run, runs
 from .schedules import load_schedules, schedule_add, schedules, set_enabled
@@ -104,8 +105,10 @@ def run_cmd(task_or_notebook, pairs, wait, timeout, queue, priority, no_cache):
 @click.option("--dead-letter", "dead", is_flag=True, help="failed runs that used up their retries")
 @click.option("--failures", is_flag=True, help="failed runs grouped by crash (signature), newest first")
 @click.option("--cancel", "cancel_id", metavar="RUN_ID", help="cancel this run")
-@click.option("--retry", "retry_id", metavar="RUN_ID", help="run this finished run again")
-def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id):
+@click.option("--retry", "retry_id", metavar="RUN_ID", help="run this finished run again (today's data and code)")
+@click.option("--rerun", "rerun_id", metavar="RUN_ID", help="re-run exactly this run: its lake snapshot, its commit")
+@click.option("--compare", nargs=2, metavar="RUN_A RUN_B", help="parameters, outputs and cell outputs that differ")
+def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id, rerun_id, compare):
     "List recent runs (or cancel / retry one)."
     try:
         if cancel_id:
@@ -113,6 +116,17 @@ def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id):
             return
         if retry_id:
             click.echo(retry(retry_id, submitted_by=cli_actor()))
+            return
+        if rerun_id:
+            click.echo(rerun(rerun_id, submitted_by=cli_actor()))
+            return
+        if compare:
+            c = compare_runs(*compare)
+            click.echo(f"outputs: {'the same' if c['same_outputs'] else 'different'}")
+            for what in ("params", "outputs"):
+                for d in c[what]: click.echo(f"  {what[:-1]} {d['name']}: {d['a']!r} -> {d['b']!r}")
+            for cell in c["cells"]:
+                if not cell["same"]: click.echo(f"cell {cell['index']} ({cell['source']}):\n" + "\n".join(cell["diff"]))
             return
     except JobsError as e: _fail(e)
     if failures:

@@ -14,6 +14,7 @@ import pandas as pd
 
 from .. import jobs
 from . import tables as jobs_tables
+from .compare import compare_html
 from .schedules import schedule_fires
 from ..web.sessions import SESSION, acting_user
 from ..web.shell import can, shell
@@ -136,7 +137,8 @@ def dead_letter_frame() -> pd.DataFrame:
 # %% ../../nbs/jobs/13_dashboard.ipynb #cc8bdf69
 _DETAIL_FIELDS = ("run_id", "task", "status", "cause", "attempt", "queue", "worker", "created_at", "started_at",
                   "finished_at", "snapshot_id", "git_commit", "git_dirty", "version", "preset", "schedule", "parent_id",
-                  "retry_of", "failed_cell", "cached_from", "priority", "concurrency_key", "signature_title")
+                  "retry_of", "failed_cell", "cached_from", "reproduces", "read_snapshot", "code_commit", "priority",
+                  "concurrency_key", "signature_title")
 
 def _esc(value) -> str: return html.escape(str(value))
 
@@ -152,6 +154,13 @@ def run_detail_html(run_id: str) -> str:
     if r["traceback"]:
         parts.append("<h4>Traceback</h4><pre class='run-traceback' style='white-space:pre-wrap'>"
                      f"{_esc(strip_ansi(r['traceback']))}</pre>")
+    if r.get("reproduces") and r["status"] == "succeeded":
+        try:
+            cmp = jobs.compare_runs(r["reproduces"], run_id)
+            verdict = "the same outputs" if cmp["same_outputs"] else "different outputs"
+            parts.append(f"<h3>Compared with run {_esc(r['reproduces'])}, which it reproduces: {verdict}</h3>"
+                         + compare_html(cmp))
+        except jobs.JobsError: pass
     return "\n".join(parts)
 
 _EXPORTER: list = []
@@ -195,6 +204,7 @@ def _runs_tab(pn, msg, user):
     detail = pn.pane.HTML("<p><i>select a run</i></p>", sizing_mode="stretch_width")
     notebook = pn.pane.HTML("", sizing_mode="stretch_width")
     retry_button = pn.widgets.Button(name="Retry", button_type="primary", width=90, visible=False)
+    rerun_button = pn.widgets.Button(name="Re-run exactly", button_type="primary", width=130, visible=False)
     cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", width=90, visible=False)
 
     def may_view(rid):
@@ -203,7 +213,7 @@ def _runs_tab(pn, msg, user):
         return (user is not None and r.get("submitted_by") == user.user_id) or can(user, "view", "run", rid)
 
     def show(rid):
-        retry_button.visible = cancel_button.visible = may_change_run(user, rid)
+        retry_button.visible = cancel_button.visible = rerun_button.visible = may_change_run(user, rid)
         if not rid: return
         if not may_view(rid):
             detail.object, notebook.object = "<p><b>You may not see this run.</b></p>", ""
@@ -236,9 +246,13 @@ def _runs_tab(pn, msg, user):
     retry_button.on_click(lambda _: act(lambda rid: _say(msg, "retried as {}", jobs.retry(rid, submitted_by=who))))
     cancel_button.on_click(lambda _: act(lambda rid: _say(msg, "{} " + html.escape(jobs.cancel(rid)["status"]),
                                                           rid)))
-    tab = pn.Column(pn.Row(status, task), table, pn.Row(run_id, retry_button, cancel_button), msg, detail, notebook,
-                    name="Runs", sizing_mode="stretch_width")
+    rerun_button.on_click(lambda _: act(lambda rid: _say(msg, "re-running exactly as {} (its data as of the run's "
+                                                         "snapshot, its commit's code)", jobs.rerun(rid,
+                                                                                                    submitted_by=who))))
+    tab = pn.Column(pn.Row(status, task), table, pn.Row(run_id, retry_button, rerun_button, cancel_button), msg,
+                    detail, notebook, name="Runs", sizing_mode="stretch_width")
     tab.retry_button, tab.cancel_button, tab.act, tab.detail = retry_button, cancel_button, act, detail
+    tab.rerun_button = rerun_button
     return tab, refresh, show, run_id
 
 def _presets_tab(pn, msg, run_id, refresh, user):

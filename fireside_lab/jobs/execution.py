@@ -208,8 +208,9 @@ def execute(run_id: str, *, store: Store | None = None):
             if main: old_handler = signal.signal(signal.SIGUSR1, on_usr1)
             watch = dog.watch(st, run, deadline, _stop_main_thread if main else lambda cause: None)
             store_mod.read_log = reads = ReadLog()          # the lake tables it reads (`jobs.cache`)
+            st.read_as_of = run.get("read_snapshot")        # an exact re-run reads the lake as it was
             try: outs, extra = _run_callable(run, t)
-            finally: store_mod.read_log = None
+            finally: store_mod.read_log, st.read_as_of = None, None
             extra = {**extra, "reads": reads.tables}
         dog.release()
         succeed(run, outs, extra, store=st)

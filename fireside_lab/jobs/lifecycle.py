@@ -27,7 +27,7 @@ log = logging.getLogger("fireside_lab.jobs")
 _col = tables.runs.c
 
 # %% auto #0
-__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'git_info', 'package_version', 'lake_snapshot',
+__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'rerun', 'git_info', 'package_version', 'lake_snapshot',
            'worker_name', 'Waiting', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #e5289d39
@@ -102,6 +102,42 @@ def retry(run_id: str, *, submitted_by: str | None = None, store: Store | None =
                   submitted_by=submitted_by, priority=old.get("priority"))
     return start_run(st, t, row)
 
+# %% ../../nbs/jobs/06_lifecycle.ipynb #f1a6222a
+def _commit_known(commit: str) -> bool:
+    root = project_root()
+    if root is None: return False
+    r = subprocess.run(["git", "-C", str(root), "cat-file", "-e", f"{commit}^{{commit}}"], capture_output=True,
+                       timeout=10)
+    return r.returncode == 0
+
+def rerun(run_id: str, *, submitted_by: str | None = None, store: Store | None = None) -> str:
+    """Re-run exactly this: the same task and parameters, its lake reads as of the snapshot the run started from
+    (`read_snapshot`; its writes go to the current lake) and the code of the commit it recorded (`code_commit`: run
+    from a temporary git worktree when it is not the checkout's HEAD). The new run links to it (`reproduces`);
+    returns its id. Raises `UnknownRun`, and `JobsError` naming the reason when it cannot be reproduced: a chain, no
+    recorded snapshot or commit, a run made from a working tree with uncommitted changes, a commit this repository
+    does not have, or a task function at another commit (a callable runs in the worker's own code)."""
+    st = store or default()
+    old = get_run(run_id, store=st)
+    why = None
+    if old["kind"] == "chain": why = "a chain is re-run step by step: re-run its steps' runs"
+    elif old["snapshot_id"] is None: why = "it recorded no lake snapshot (it never started)"
+    elif not old["git_commit"]: why = "it recorded no git commit (it ran outside a git checkout)"
+    elif old["git_dirty"]:
+        why = (f"it ran from a working tree with uncommitted changes on {old['git_commit'][:12]}: its code is not "
+               "recorded")
+    elif not _commit_known(old["git_commit"]): why = f"commit {old['git_commit'][:12]} is not in this repository"
+    elif old["kind"] == "callable" and old["git_commit"] != git_info()[0]:
+        why = (f"task {old['task']!r} is a function of commit {old['git_commit'][:12]}, and workers run the checkout's "
+               f"code ({(git_info()[0] or '?')[:12]}): re-run it from a worker on that commit")
+    if why: raise JobsError(f"run {run_id} cannot be re-run exactly: {why}")
+    t = get_task(old["task"], old["module"])
+    row = run_row(t, old["params"], queue=old["queue"], timeout=old["timeout_s"], retries=old["retries"],
+                  retry_delay=old["retry_delay"], preset=old["preset"], submitted_by=submitted_by,
+                  priority=old.get("priority"), reproduces=run_id, read_snapshot=old["snapshot_id"],
+                  code_commit=old["git_commit"])
+    return start_run(st, t, row)
+
 # %% ../../nbs/jobs/06_lifecycle.ipynb #427103fd
 _GIT: dict = {}
 
@@ -137,7 +173,10 @@ _CLAIM = (tables.runs.update()
           .where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING), _col.cancel_requested == sa.false())
           .values(status="running", attempt=_col.attempt + 1, progress=0.0, progress_message=None, error=None,
                   traceback=None, cause=None, failed_cell=None, signature=None, signature_title=None,
-                  waiting_reason=None)
+                  waiting_reason=None,
+                  # an exact re-run records the commit it runs (its worktree's), clean by construction
+                  git_commit=sa.func.coalesce(_col.code_commit, sa.bindparam("b_git_commit")),
+                  git_dirty=sa.case((_col.code_commit.is_not(None), sa.false()), else_=sa.bindparam("b_git_dirty")))
           .returning(*tables.runs.c))
 _STATUS = sa.select(_col.status, _col.cancel_requested).where(_col.run_id == sa.bindparam("run_id"))
 _CANCEL_WAITING = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"), _col.status.in_(WAITING))
@@ -188,7 +227,7 @@ def claim(run_id: str, *, store: Store | None = None) -> dict | Waiting | None:
     now = utcnow()
     provenance = dict(started_at=now, updated_at=now, worker=worker_name(),
                       consumer=f"{socket.gethostname()}:{os.getppid()}", snapshot_id=lake_snapshot(st),
-                      git_commit=head, git_dirty=dirty, version=package_version())
+                      b_git_commit=head, b_git_dirty=dirty, version=package_version())
     return st.transaction(_claim, run_id, provenance, slots.offered_slots(), socket.gethostname())
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #de174f6a

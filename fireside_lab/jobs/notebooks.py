@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import re
+import subprocess
 from functools import lru_cache
 from pathlib import Path
 
@@ -18,7 +19,8 @@ from .tasks import Stopped, Task
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'kill_kernels', 'ipc_kernel_manager', 'render_html', 'mark_stopped', 'failed_cell', 'run_notebook']
+__all__ = ['log', 'kill_kernels', 'ipc_kernel_manager', 'render_html', 'mark_stopped', 'failed_cell', 'code_checkout',
+           'run_notebook']
 
 # %% ../../nbs/jobs/07_notebooks.ipynb #6187a4cf
 def kill_kernels():
@@ -135,6 +137,43 @@ def _classify(err: BaseException, out: Path, stop_cause: str | None) -> dict:
         extra.update(cause=stop_cause or ("kernel_died" if died else "exception"))
     return extra
 
+def code_checkout(commit: str) -> Path:
+    """A git worktree of the checkout at `commit` (detached, under `<data dir>/worktrees/`, made once and kept for the
+    next re-run of that commit). Raises `JobsError` naming the commit when git cannot make it."""
+    from fireside_lab.config import get_settings, project_root
+    from fireside_lab.jobs.tasks import JobsError
+    root = project_root()
+    if root is None: raise JobsError(f"cannot check out commit {commit[:12]}: not in a git checkout")
+    dest = get_settings().data_dir / "worktrees" / commit[:16]
+    if not (dest / ".git").exists():
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        r = subprocess.run(["git", "-C", str(root), "worktree", "add", "--detach", "--force", str(dest), commit],
+                           capture_output=True, text=True, timeout=120)
+        if r.returncode != 0:
+            raise JobsError(f"cannot check out commit {commit[:12]}: {r.stderr.strip().splitlines()[-1:]}")
+    return dest
+
+def _code_for(row: dict, t: Task) -> tuple[Path, dict]:
+    """(the notebook to execute, extra environment for its kernel) of run `row`: an exact re-run
+    (`lifecycle.rerun`) reads the lake as of its `read_snapshot`, and runs the notebook and package of its
+    `code_commit` from a worktree when that is not the checkout's HEAD (or the checkout has uncommitted changes)."""
+    from fireside_lab.config import project_root
+    from fireside_lab.jobs.lifecycle import git_info
+    from fireside_lab.jobs.tasks import JobsError
+    env = {}
+    if row.get("read_snapshot") is not None: env["FIRESIDE_JOBS_READ_SNAPSHOT"] = str(int(row["read_snapshot"]))
+    commit, path = row.get("code_commit"), t.path
+    if commit and (commit, False) != git_info():
+        root = project_root()
+        try: rel = t.path.resolve().relative_to(root.resolve())
+        except (ValueError, AttributeError):
+            raise JobsError(f"notebook {t.path} is outside the checkout: it cannot run at commit {commit[:12]}") from None
+        tree = code_checkout(commit)
+        path = tree / rel
+        if not path.exists(): raise JobsError(f"notebook {rel} does not exist at commit {commit[:12]}")
+        env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
+    return path, env
+
 def run_notebook(row: dict,          # the claimed run
                  t: Task,            # its notebook task
                  run_dir: Path,      # the run's archive folder
@@ -146,12 +185,16 @@ def run_notebook(row: dict,          # the claimed run
     from papermill.exceptions import PapermillExecutionError
     out = run_dir / f"{t.path.stem}.ipynb"
     for f in ("outputs.json", "progress.json", "reads.json"): (run_dir / f).unlink(missing_ok=True)
-    env_old = {k: os.environ.get(k) for k in ("FIRESIDE_JOBS_RUN_ID", "FIRESIDE_JOBS_RUN_DIR")}
-    os.environ.update(FIRESIDE_JOBS_RUN_ID=row["run_id"], FIRESIDE_JOBS_RUN_DIR=str(run_dir))
+    source, env = _code_for(row, t)
+    env.update(FIRESIDE_JOBS_RUN_ID=row["run_id"], FIRESIDE_JOBS_RUN_DIR=str(run_dir))
+    env_old = {k: os.environ.get(k) for k in ("FIRESIDE_JOBS_RUN_ID", "FIRESIDE_JOBS_RUN_DIR",
+                                              "FIRESIDE_JOBS_READ_SNAPSHOT", "PYTHONPATH")}
+    os.environ.pop("FIRESIDE_JOBS_READ_SNAPSHOT", None)
+    os.environ.update(env)
     extra, err, cell = dict(notebook_path=str(out)), None, None
     try:
-        papermill.execute_notebook(str(t.path), str(out), parameters=t.validate(row["params"]), engine_name=_engine(),
-                                   progress_bar=False, log_output=False, cwd=str(t.path.parent), kernel_name="python3",
+        papermill.execute_notebook(str(source), str(out), parameters=t.validate(row["params"]), engine_name=_engine(),
+                                   progress_bar=False, log_output=False, cwd=str(source.parent), kernel_name="python3",
                                    start_timeout=120, kernel_manager_class=ipc_kernel_manager())
     except BaseException as e:
         err = e

@@ -77,6 +77,9 @@ runs = sa.Table(
     sa.Column("cache_key", sa.Text),                            # a cacheable run's key (`jobs.cache`)
     sa.Column("reads", JSONText),                               # {lake table: snapshot that last changed it} read
     sa.Column("cached_from", sa.Text),                          # a cached run: the run whose result it reuses
+    sa.Column("reproduces", sa.Text),                           # an exact re-run: the run it reproduces
+    sa.Column("read_snapshot", sa.Integer),                     # its reads see the lake as of this snapshot
+    sa.Column("code_commit", sa.Text),                          # the git commit it must run (a temporary worktree)
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),

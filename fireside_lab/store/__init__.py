@@ -96,6 +96,10 @@ class Store:
         self._local = threading.local()
         self._lake_base: duckdb.DuckDBPyConnection | None = None
         self._lake_done: set[str] = set()
+        snap = os.environ.get("FIRESIDE_JOBS_READ_SNAPSHOT")
+        #: reads (`lake_query`, `lake_frame`, `lake_polars`) see the lake as of this snapshot; writes the current lake
+        self.read_as_of: int | None = int(snap) if snap and snap.isdigit() else None
+        self._as_of_base: tuple[int, duckdb.DuckDBPyConnection] | None = None
         self._lake_lock = threading.Lock()
         loc = _lake.lake_location(self.settings)
         self._catalog_watch = _lake.CatalogWatch.of(loc.attach.split(":", 2)[2]) if loc.catalog_engine == "sqlite" \
@@ -214,7 +218,25 @@ class Store:
 
     def _note_read(self, sql: str):
         log_ = read_log
-        if log_ is not None: log_.note(self, sql)
+        if log_ is not None and self.read_as_of is None: log_.note(self, sql)
+
+    @property
+    def _reader(self) -> duckdb.DuckDBPyConnection:
+        """The cursor reads go through: `lake`, or with `read_as_of` set a cursor of a second connection with the lake
+        attached read-only as of that snapshot (DuckLake's `SNAPSHOT_VERSION`), under the same name `lake`."""
+        snap = self.read_as_of
+        if snap is None: return self.lake
+        self._check_pid()
+        cur = getattr(self._local, "as_of", None)
+        if cur is not None and cur[0] == snap: return cur[1]
+        with self._lake_lock:
+            if self._as_of_base is None or self._as_of_base[0] != snap:
+                con = _lake.new_duckdb(*_lake.lake_extensions(self.settings))
+                _retry(lambda: _lake.attach_lake(con, self.settings, "lake", snap), _lake.is_lake_transient, 60)
+                self._as_of_base = (snap, con)
+            cur = (snap, self._as_of_base[1].cursor())
+        self._local.as_of = cur
+        return cur[1]
 
     def lake_table_changes(self, tables: list[str]) -> dict[str, int | None]:
         """{table: id of the lake snapshot that last created or changed it (inserts, deletes, inlined or in files,
@@ -234,7 +256,7 @@ class Store:
     def lake_query(self, sql: str, params=None) -> list[tuple]:
         "All rows of a lake read (`lake.<table>` names, `?` parameters), retried when the catalog is busy."
         self._note_read(sql)
-        return _retry(lambda: self.lake.execute(sql, params).fetchall(), _lake.is_lake_transient,
+        return _retry(lambda: self._reader.execute(sql, params).fetchall(), _lake.is_lake_transient,
                       self.settings.state_retry_s)
 
     def lake_frame(self, sql: str, params=None):
@@ -243,14 +265,14 @@ class Store:
         def read():
             with warnings.catch_warnings():         # DuckDB 1.5's own pandas conversion of time zones, under pandas 3.1
                 warnings.filterwarnings("ignore", "The inplace keyword in DataFrame.drop is deprecated")
-                return self.lake.execute(sql, params).df()
+                return self._reader.execute(sql, params).df()
         return _retry(read, _lake.is_lake_transient, self.settings.state_retry_s)
 
     def lake_polars(self, sql: str, params=None):
         """A lake read as a polars DataFrame (DuckDB's Arrow result, `.pl()`: columns are not copied through pandas),
         retried when the catalog is busy."""
         self._note_read(sql)
-        return _retry(lambda: self.lake.execute(sql, params).pl(), _lake.is_lake_transient, self.settings.state_retry_s)
+        return _retry(lambda: self._reader.execute(sql, params).pl(), _lake.is_lake_transient, self.settings.state_retry_s)
 
     def lake_snapshot_id(self) -> int:
         """The id of the lake's current snapshot (it grows with every lake commit). With a SQLite catalog it is read
@@ -300,8 +322,9 @@ class Store:
         "Close the lake connection and the state engine's pooled connections (this process's only)."
         if self._pid == os.getpid():
             if self._lake_base is not None: self._lake_base.close()
+            if self._as_of_base is not None: self._as_of_base[1].close()
             self.engine.dispose()
-        self._lake_base, self._local = None, threading.local()
+        self._lake_base, self._as_of_base, self._local = None, None, threading.local()
 
 # %% ../../nbs/store/03_store.ipynb #3ff036d6
 _DEFAULT: dict[str, Store] = {}
