@@ -644,3 +644,26 @@ def test_run_submit_events_cancel_and_visibility(server):
     assert lst.status_code == 200
     assert rid not in [x["run_id"] for x in lst.json()["runs"]]
     assert_error(api(server, "GET", "/runs/no-such-run", tok), 404, "not_found")
+
+
+def test_queue_priorities_rerun_refusal_compare_and_failures(server):
+    "#20 over HTTP: the queue view by priority, an exact re-run refused with its reason, two runs compared, failures."
+    _, tok = new_user("researcher")
+    low = api(server, "POST", "/runs", tok, json={"task": "test.add", "params": {"a": 1}}).json()["run_id"]
+    r = api(server, "POST", "/runs", tok, json={"task": "test.add", "params": {"a": 2}, "priority": 7})
+    assert r.status_code == 201 and r.json()["priority"] == 7, r.text
+    high = r.json()["run_id"]
+    q = api(server, "GET", "/queue", tok)
+    assert q.status_code == 200, q.text
+    mine = [x for x in q.json() if x["run_id"] in (low, high)]
+    assert [x["run_id"] for x in mine] == [high, low] and mine[0]["waiting"] == "waiting for a free worker"
+    r = api(server, "POST", f"/runs/{low}/rerun", tok)                    # it never started: nothing to reproduce
+    assert_error(r, 409, "conflict")
+    assert "cannot be re-run exactly: it recorded no lake snapshot" in r.json()["error"]["message"]
+    c = api(server, "GET", f"/runs/{low}/compare/{high}", tok)
+    assert c.status_code == 200 and c.json()["params"] == [{"name": "a", "a": 1, "b": 2}], c.text
+    _, vtok = new_user("viewer")
+    assert_error(api(server, "GET", f"/runs/{low}/compare/{high}", vtok), 403, "forbidden")
+    f = api(server, "GET", "/failures", tok)
+    assert f.status_code == 200 and isinstance(f.json(), list)
+    for rid in (low, high): api(server, "POST", f"/runs/{rid}/cancel", tok)

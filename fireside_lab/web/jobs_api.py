@@ -19,9 +19,10 @@ from ..jobs import tables as jt
 from .api import ApiError, Call, PageQuery, error_mapper, page, route
 
 # %% auto #0
-__all__ = ['TaskOut', 'RunIn', 'RunOut', 'RunList', 'RunsQuery', 'EventsQuery', 'RunRef', 'PresetOut', 'ScheduleOut',
-           'EnabledIn', 'list_tasks', 'submit_run', 'list_runs', 'get_run', 'cancel_run', 'retry_run', 'run_events',
-           'list_presets', 'run_preset', 'list_schedules', 'set_schedule_enabled', 'run_schedule']
+__all__ = ['TaskOut', 'RunIn', 'RunOut', 'FailureGroup', 'WaitingRun', 'RunList', 'RunsQuery', 'EventsQuery', 'RunRef',
+           'PresetOut', 'ScheduleOut', 'EnabledIn', 'list_tasks', 'submit_run', 'list_runs', 'get_run', 'cancel_run',
+           'retry_run', 'rerun_run', 'compare_run', 'list_failures', 'list_queue', 'run_events', 'list_presets',
+           'run_preset', 'list_schedules', 'set_schedule_enabled', 'run_schedule']
 
 # %% ../../nbs/web/05_jobs_api.ipynb #af80b0ad
 @error_mapper(jobs.JobsError)
@@ -29,7 +30,7 @@ def _jobs_error(e: jobs.JobsError) -> ApiError:
     msg = str(e)
     if isinstance(e, (jobs.UnknownRun, jobs.UnknownTask)) or "no such" in msg: return ApiError(404, "not_found", msg)
     if isinstance(e, jobs.InvalidParams): return ApiError(422, "invalid", msg, "body.params")
-    conflict = "finished" in msg or "already" in msg
+    conflict = "finished" in msg or "already" in msg or "cannot be re-run exactly" in msg
     return ApiError(409 if conflict else 422, "conflict" if conflict else "invalid", msg)
 
 class TaskOut(BaseModel):
@@ -50,6 +51,8 @@ class RunIn(BaseModel):
     queue: Optional[Literal["cpu", "gpu"]] = None
     timeout_s: Optional[float] = Field(None, gt=0, description="whole-run limit, seconds")
     retries: Optional[int] = Field(None, ge=0, le=20)
+    priority: Optional[int] = Field(None, ge=-1000, le=1000, description="higher is taken first (None: the task's)")
+    no_cache: bool = Field(False, description="run even when a cacheable task has a matching cached result")
 
 class RunOut(BaseModel):
     "A run."
@@ -71,6 +74,30 @@ class RunOut(BaseModel):
     submitted_by: Optional[str] = None
     params: Optional[dict] = None
     outputs: Optional[dict] = None
+    priority: Optional[int] = None
+    cached_from: Optional[str] = Field(None, description="a cached run: the run whose result it reuses")
+    reproduces: Optional[str] = Field(None, description="an exact re-run: the run it reproduces")
+    read_snapshot: Optional[int] = Field(None, description="an exact re-run: the lake snapshot its reads see")
+
+class FailureGroup(BaseModel):
+    "Failed runs of one crash (signature)."
+    signature: str
+    title: Optional[str] = None
+    task: str
+    runs: int
+    first_seen: Optional[dt.datetime] = None
+    last_seen: Optional[dt.datetime] = None
+    run_ids: list[str]
+
+class WaitingRun(BaseModel):
+    "A run waiting in a queue, and why."
+    run_id: str
+    task: str
+    queue: str
+    priority: int
+    status: str
+    waiting: str
+    created_at: Optional[dt.datetime] = None
 
 class RunList(BaseModel):
     runs: list[RunOut]
@@ -141,8 +168,8 @@ def submit_run(call: Call):
     b = call.body
     t = jobs.get_task(b.task)
     call.require("run", "task", t.name)
-    rid = jobs.enqueue(t, b.params, queue=b.queue, timeout=b.timeout_s, retries=b.retries,
-                       submitted_by=call.actor, store=call.store)
+    rid = jobs.enqueue(t, b.params, queue=b.queue, timeout=b.timeout_s, retries=b.retries, priority=b.priority,
+                       no_cache=b.no_cache, submitted_by=call.actor, store=call.store)
     return _run_out(jobs.get_run(rid, store=call.store))
 
 @route("GET", "/runs", tag="jobs", query=RunsQuery, response=RunList)
@@ -174,6 +201,36 @@ def retry_run(call: Call, run_id: str):
     "Run it again as a new run (same task, parameters, options); the caller is the new run's submitter."
     _run_for(call, run_id, "change")
     return _run_out(jobs.get_run(jobs.retry(run_id, submitted_by=call.actor, store=call.store), store=call.store))
+
+@route("POST", "/runs/{run_id}/rerun", tag="jobs", response=RunOut, status=201)
+def rerun_run(call: Call, run_id: str):
+    """Re-run exactly this: its lake reads as of its recorded snapshot, its recorded commit's code (409 with the reason
+    when it cannot be reproduced); the caller is the new run's submitter."""
+    _run_for(call, run_id, "change")
+    return _run_out(jobs.get_run(jobs.rerun(run_id, submitted_by=call.actor, store=call.store), store=call.store))
+
+@route("GET", "/runs/{run_id}/compare/{other_id}", tag="jobs", response=dict)
+def compare_run(call: Call, run_id: str, other_id: str):
+    "Two runs side by side: parameters and outputs that differ, each code cell's output diff (`jobs.compare_runs`)."
+    _run_for(call, run_id, "view"); _run_for(call, other_id, "view")
+    return jobs.compare_runs(run_id, other_id, store=call.store)
+
+@route("GET", "/failures", tag="jobs", response=list[FailureGroup])
+def list_failures(call: Call):
+    "Failed runs the caller may view, grouped by crash (signature), the most recent first."
+    g = jobs.failure_groups(store=call.store, visible_to=call.user)
+    return [FailureGroup(**{**r, "first_seen": r["first_seen"].to_pydatetime(),
+                            "last_seen": r["last_seen"].to_pydatetime()}) for r in g.to_dict("records")]
+
+@route("GET", "/queue", tag="jobs", response=list[WaitingRun])
+def list_queue(call: Call):
+    "Runs waiting in the queues (the caller may view), highest priority first, with why each waits."
+    df = jobs.queue_view(store=call.store)
+    if call.user is not None and len(df):
+        seen = set(jobs.runs(limit=100_000, store=call.store, visible_to=call.user)["run_id"])
+        df = df[df["run_id"].isin(seen)]
+    return [WaitingRun(**{k: v for k, v in r.items() if k in WaitingRun.model_fields} |
+                          {"created_at": r["created_at"].to_pydatetime()}) for r in df.to_dict("records")]
 
 async def _follow(call: Call, run_id: str, since: int, timeout: float, poll_s: float = 0.25):
     deadline, beat = time.monotonic() + timeout, time.monotonic()
