@@ -660,6 +660,7 @@ def test_queue_priorities_rerun_refusal_compare_and_failures(server):
     r = api(server, "POST", f"/runs/{low}/rerun", tok)                    # it never started: nothing to reproduce
     assert_error(r, 409, "conflict")
     assert "cannot be re-run exactly: it recorded no lake snapshot" in r.json()["error"]["message"]
+    assert_error(api(server, "POST", f"/runs/{low}/resume", tok), 409, "conflict")     # not a failed notebook run
     c = api(server, "GET", f"/runs/{low}/compare/{high}", tok)
     assert c.status_code == 200 and c.json()["params"] == [{"name": "a", "a": 1, "b": 2}], c.text
     _, vtok = new_user("viewer")

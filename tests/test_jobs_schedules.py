@@ -1,8 +1,8 @@
 """Schedules (hardening issue item 4): every run option travels from a preset, the call or `schedules.toml` into the
 schedule and each run it fires; the overlap policy (skip, queue, allow) and the misfire policy (run_once, skip), with
 every due time's outcome in `schedule_fires`, decided once however many workers (or threads) tick; the dashboard shows
-them; revisions jobs_0005 to jobs_0010 (a worker's device, failure signatures, leases, the cache, exact re-runs)
-upgrade and downgrade a store with rows in it (SQLite and PostgreSQL).
+them; revisions jobs_0005 to jobs_0011 (a worker's device, failure signatures, leases, the cache, exact re-runs,
+resumes) upgrade and downgrade a store with rows in it (SQLite and PostgreSQL).
 
 Where no worker is needed the tests call `scheduler_tick(now=…)` and finish a run as a worker would (`claim`, then
 `succeed`); the end-to-end test runs real worker processes on a virtual clock 60x real time."""
@@ -242,7 +242,8 @@ def _migration_round_trip(engine):
         assert c.execute(sa.text("SELECT count(*) FROM schedule_fires WHERE run_id IS NULL")).scalar() >= 1
     with engine.begin() as c:
         n_workers = c.execute(sa.text("SELECT count(*) FROM workers")).scalar()
-    revisions = ["jobs_0005", "jobs_0006", "jobs_0007", "jobs_0008", "jobs_0009", "jobs_0010"]
+    revisions = ["jobs_0005", "jobs_0006", "jobs_0007", "jobs_0008", "jobs_0009", "jobs_0010",
+                 "jobs_0011"]
     assert [r for r, _ in downgrade(engine, "jobs_0004")] == revisions[::-1]
     cols = {c["name"] for c in sa.inspect(engine).get_columns("schedules")}
     assert not cols & {"overlap", "misfire", "queue", "timeout_s"}

@@ -9,8 +9,8 @@ __all__ = ['task', 'chain', 'get_task', 'tasks', 'notebook_parameters', 'pipelin
            'schedules', 'set_enabled', 'schedule_delete', 'load_schedules', 'describe_cron', 'next_runs',
            'scheduler_tick', 'clock', 'run_worker', 'workers', 'recover_orphans', 'requeue_lost', 'render_html',
            'failure_groups', 'failure_signature', 'queue_view', 'queue_depths', 'cache_key', 'find_cached', 'rerun',
-           'compare_runs', 'Task', 'JobsError', 'UnknownTask', 'InvalidParams', 'UnknownRun', 'Stopped', 'QUEUES',
-           'STATUSES', 'TERMINAL']
+           'resume', 'compare_runs', 'Task', 'JobsError', 'UnknownTask', 'InvalidParams', 'UnknownRun', 'Stopped',
+           'QUEUES', 'STATUSES', 'TERMINAL']
 
 # %% ../../nbs/jobs/00_jobs.ipynb #e5b34202
 from .tasks import (
@@ -28,7 +28,7 @@ from .failures import failure_groups, failure_signature
 from .slots import queue_depths, queue_view
 from .cache import cache_key, find_cached
 from .compare import compare_runs
-from .lifecycle import rerun
+from .lifecycle import rerun, resume
 from .worker import recover_orphans, requeue_lost, run_worker, workers
 
 _all_ = ["task", "chain", "get_task", "tasks", "notebook_parameters", "pipelines_dir", "jobs_settings",
@@ -36,5 +36,5 @@ _all_ = ["task", "chain", "get_task", "tasks", "notebook_parameters", "pipelines
          "outputs", "preset_save", "get_preset", "presets", "preset_delete", "run_preset", "schedule_add",
          "get_schedule", "schedules", "set_enabled", "schedule_delete", "load_schedules", "describe_cron", "next_runs",
          "scheduler_tick", "clock", "run_worker", "workers", "recover_orphans", "requeue_lost", "render_html",
-         "failure_groups", "failure_signature", "queue_view", "queue_depths", "cache_key", "find_cached", "rerun",
+         "failure_groups", "failure_signature", "queue_view", "queue_depths", "cache_key", "find_cached", "rerun", "resume",
          "compare_runs", "Task", "JobsError", "UnknownTask", "InvalidParams", "UnknownRun", "Stopped", "QUEUES", "STATUSES", "TERMINAL"]

@@ -14,7 +14,7 @@ import click
 
 from .failures import failure_groups
 from .compare import compare_runs
-from .lifecycle import cancel, enqueue, rerun, retry
+from .lifecycle import cancel, enqueue, rerun, resume, retry
 from .presets import get_preset, preset_delete, preset_save, presets, run_preset
 from .runs import dead_letter, get_run, runs
 from .schedules import load_schedules, schedule_add, schedules, set_enabled
@@ -108,7 +108,8 @@ def run_cmd(task_or_notebook, pairs, wait, timeout, queue, priority, no_cache):
 @click.option("--retry", "retry_id", metavar="RUN_ID", help="run this finished run again (today's data and code)")
 @click.option("--rerun", "rerun_id", metavar="RUN_ID", help="re-run exactly this run: its lake snapshot, its commit")
 @click.option("--compare", nargs=2, metavar="RUN_A RUN_B", help="parameters, outputs and cell outputs that differ")
-def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id, rerun_id, compare):
+@click.option("--resume", "resume_id", metavar="RUN_ID", help="resume this failed notebook run from its failed cell")
+def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id, rerun_id, compare, resume_id):
     "List recent runs (or cancel / retry one)."
     try:
         if cancel_id:
@@ -119,6 +120,9 @@ def runs_cmd(status, task, limit, dead, failures, cancel_id, retry_id, rerun_id,
             return
         if rerun_id:
             click.echo(rerun(rerun_id, submitted_by=cli_actor()))
+            return
+        if resume_id:
+            click.echo(resume(resume_id, submitted_by=cli_actor()))
             return
         if compare:
             c = compare_runs(*compare)

@@ -137,7 +137,8 @@ def dead_letter_frame() -> pd.DataFrame:
 # %% ../../nbs/jobs/13_dashboard.ipynb #cc8bdf69
 _DETAIL_FIELDS = ("run_id", "task", "status", "cause", "attempt", "queue", "worker", "created_at", "started_at",
                   "finished_at", "snapshot_id", "git_commit", "git_dirty", "version", "preset", "schedule", "parent_id",
-                  "retry_of", "failed_cell", "cached_from", "reproduces", "read_snapshot", "code_commit", "priority",
+                  "retry_of", "failed_cell", "cached_from", "reproduces", "read_snapshot", "code_commit", "resume_of",
+                  "resume_cell", "priority",
                   "concurrency_key", "signature_title")
 
 def _esc(value) -> str: return html.escape(str(value))
@@ -205,6 +206,8 @@ def _runs_tab(pn, msg, user):
     notebook = pn.pane.HTML("", sizing_mode="stretch_width")
     retry_button = pn.widgets.Button(name="Retry", button_type="primary", width=90, visible=False)
     rerun_button = pn.widgets.Button(name="Re-run exactly", button_type="primary", width=130, visible=False)
+    resume_button = pn.widgets.Button(name="Resume from the failed cell", button_type="primary", width=220,
+                                      visible=False)
     cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", width=90, visible=False)
 
     def may_view(rid):
@@ -214,6 +217,9 @@ def _runs_tab(pn, msg, user):
 
     def show(rid):
         retry_button.visible = cancel_button.visible = rerun_button.visible = may_change_run(user, rid)
+        try: failed_nb = rid and jobs.get_run(rid)["status"] == "failed" and jobs.get_run(rid)["kind"] == "notebook"
+        except jobs.JobsError: failed_nb = False
+        resume_button.visible = bool(failed_nb) and retry_button.visible
         if not rid: return
         if not may_view(rid):
             detail.object, notebook.object = "<p><b>You may not see this run.</b></p>", ""
@@ -249,10 +255,13 @@ def _runs_tab(pn, msg, user):
     rerun_button.on_click(lambda _: act(lambda rid: _say(msg, "re-running exactly as {} (its data as of the run's "
                                                          "snapshot, its commit's code)", jobs.rerun(rid,
                                                                                                     submitted_by=who))))
-    tab = pn.Column(pn.Row(status, task), table, pn.Row(run_id, retry_button, rerun_button, cancel_button), msg,
+    resume_button.on_click(lambda _: act(lambda rid: _say(msg, "resuming as {} (from its failed cell)",
+                                                          jobs.resume(rid, submitted_by=who))))
+    tab = pn.Column(pn.Row(status, task), table, pn.Row(run_id, retry_button, rerun_button, resume_button,
+                                                        cancel_button), msg,
                     detail, notebook, name="Runs", sizing_mode="stretch_width")
     tab.retry_button, tab.cancel_button, tab.act, tab.detail = retry_button, cancel_button, act, detail
-    tab.rerun_button = rerun_button
+    tab.rerun_button, tab.resume_button = rerun_button, resume_button
     return tab, refresh, show, run_id
 
 def _presets_tab(pn, msg, run_id, refresh, user):

@@ -27,8 +27,8 @@ log = logging.getLogger("fireside_lab.jobs")
 _col = tables.runs.c
 
 # %% auto #0
-__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'rerun', 'git_info', 'package_version', 'lake_snapshot',
-           'worker_name', 'Waiting', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
+__all__ = ['log', 'start_run', 'enqueue', 'submit', 'retry', 'rerun', 'resume', 'git_info', 'package_version',
+           'lake_snapshot', 'worker_name', 'Waiting', 'claim', 'succeed', 'fail', 'cancel', 'interrupt', 'requeue']
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #e5289d39
 def _send_all(messages: list[tuple]):
@@ -136,6 +136,22 @@ def rerun(run_id: str, *, submitted_by: str | None = None, store: Store | None =
                   retry_delay=old["retry_delay"], preset=old["preset"], submitted_by=submitted_by,
                   priority=old.get("priority"), reproduces=run_id, read_snapshot=old["snapshot_id"],
                   code_commit=old["git_commit"])
+    return start_run(st, t, row)
+
+def resume(run_id: str, *, submitted_by: str | None = None, store: Store | None = None) -> str:
+    """Resume a failed notebook run from its failed cell: a new run (`resume_of`, `resume_cell`) with the same
+    parameters executes the failed run's notebook again, except the cells before the failed one tagged
+    `skip-on-resume` (their results were kept outside the kernel: see `jobs.notebooks.resume_source`). Returns its
+    id. Raises `UnknownRun`, and `JobsError` when the run is not a failed notebook run with a failed cell."""
+    st = store or default()
+    old = get_run(run_id, store=st)
+    if old["kind"] != "notebook" or old["status"] != "failed" or old["failed_cell"] is None:
+        raise JobsError(f"run {run_id} cannot be resumed: only a failed notebook run with a failed cell can "
+                        f"(this one: {old['kind']}, {old['status']}, failed cell {old['failed_cell']})")
+    t = get_task(old["task"], old["module"])
+    row = run_row(t, old["params"], queue=old["queue"], timeout=old["timeout_s"], retries=old["retries"],
+                  retry_delay=old["retry_delay"], preset=old["preset"], submitted_by=submitted_by,
+                  priority=old.get("priority"), resume_of=run_id, resume_cell=old["failed_cell"])
     return start_run(st, t, row)
 
 # %% ../../nbs/jobs/06_lifecycle.ipynb #427103fd

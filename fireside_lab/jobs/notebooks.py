@@ -19,8 +19,8 @@ from .tasks import Stopped, Task
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'kill_kernels', 'ipc_kernel_manager', 'render_html', 'mark_stopped', 'failed_cell', 'code_checkout',
-           'run_notebook']
+__all__ = ['log', 'SKIP_ON_RESUME', 'kill_kernels', 'ipc_kernel_manager', 'render_html', 'mark_stopped', 'failed_cell',
+           'code_checkout', 'resume_source', 'run_notebook']
 
 # %% ../../nbs/jobs/07_notebooks.ipynb #6187a4cf
 def kill_kernels():
@@ -174,6 +174,40 @@ def _code_for(row: dict, t: Task) -> tuple[Path, dict]:
         env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(tree), os.environ.get("PYTHONPATH")]))
     return path, env
 
+SKIP_ON_RESUME = "skip-on-resume"   # the cell tag: its results are kept outside the kernel (lake, files)
+
+def resume_source(failed_notebook: Path,   # the failed run's executed notebook (its archive)
+                  resume_cell: int,        # the index (in it) of the failed cell
+                  dest: Path) -> Path:
+    """Write to `dest` the notebook a resumed run executes: the failed run's notebook without its outputs and without
+    papermill's injected-parameters cell (the same parameters are injected again); each code cell before
+    `resume_cell` tagged `skip-on-resume` becomes a markdown note quoting it (its results were kept outside the
+    kernel, so it does not run again); every other cell runs. Returns `dest`. Raises `JobsError` when the archive is
+    missing or `resume_cell` is not one of its cells."""
+    from fireside_lab.jobs.tasks import JobsError
+    if not failed_notebook or not Path(failed_notebook).exists():
+        raise JobsError(f"cannot resume: the failed run's notebook {failed_notebook} is gone")
+    nb = json.loads(Path(failed_notebook).read_text())
+    if not 0 <= resume_cell < len(nb["cells"]):
+        raise JobsError(f"cannot resume at cell {resume_cell}: the notebook has {len(nb['cells'])} cells")
+    cells = []
+    for i, c in enumerate(nb["cells"]):
+        tags = c.get("metadata", {}).get("tags", [])
+        if "injected-parameters" in tags: continue
+        c = dict(c, metadata={k: v for k, v in c.get("metadata", {}).items() if k != "papermill"})
+        if c["cell_type"] == "code":
+            if i < resume_cell and SKIP_ON_RESUME in tags:
+                src = "".join(c["source"]) if isinstance(c["source"], list) else c["source"]
+                c = {"cell_type": "markdown", "metadata": {"tags": tags}, "source":
+                     f"*Skipped on resume (tag `{SKIP_ON_RESUME}`): its results were kept.*\n\n```python\n{src}\n```"}
+                if "id" in nb["cells"][i]: c["id"] = nb["cells"][i]["id"]
+            else: c.update(outputs=[], execution_count=None)
+        cells.append(c)
+    nb["cells"] = cells
+    nb.get("metadata", {}).pop("papermill", None)
+    dest.write_text(json.dumps(nb))
+    return dest
+
 def run_notebook(row: dict,          # the claimed run
                  t: Task,            # its notebook task
                  run_dir: Path,      # the run's archive folder
@@ -186,6 +220,12 @@ def run_notebook(row: dict,          # the claimed run
     out = run_dir / f"{t.path.stem}.ipynb"
     for f in ("outputs.json", "progress.json", "reads.json"): (run_dir / f).unlink(missing_ok=True)
     source, env = _code_for(row, t)
+    cwd = source.parent                        # the notebook's folder (relative paths in it), also when resumed
+    if row.get("resume_of"):                   # resumed from a failed run: its notebook, some cells skipped
+        from fireside_lab.jobs.runs import get_run
+        failed = get_run(row["resume_of"])
+        source = resume_source(Path(failed["notebook_path"] or ""), int(row["resume_cell"]),
+                               run_dir / f"resume-of-{row['resume_of']}.ipynb")
     env.update(FIRESIDE_JOBS_RUN_ID=row["run_id"], FIRESIDE_JOBS_RUN_DIR=str(run_dir))
     env_old = {k: os.environ.get(k) for k in ("FIRESIDE_JOBS_RUN_ID", "FIRESIDE_JOBS_RUN_DIR",
                                               "FIRESIDE_JOBS_READ_SNAPSHOT", "PYTHONPATH")}
@@ -194,7 +234,7 @@ def run_notebook(row: dict,          # the claimed run
     extra, err, cell = dict(notebook_path=str(out)), None, None
     try:
         papermill.execute_notebook(str(source), str(out), parameters=t.validate(row["params"]), engine_name=_engine(),
-                                   progress_bar=False, log_output=False, cwd=str(source.parent), kernel_name="python3",
+                                   progress_bar=False, log_output=False, cwd=str(cwd), kernel_name="python3",
                                    start_timeout=120, kernel_manager_class=ipc_kernel_manager())
     except BaseException as e:
         err = e

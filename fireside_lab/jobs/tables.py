@@ -80,6 +80,8 @@ runs = sa.Table(
     sa.Column("reproduces", sa.Text),                           # an exact re-run: the run it reproduces
     sa.Column("read_snapshot", sa.Integer),                     # its reads see the lake as of this snapshot
     sa.Column("code_commit", sa.Text),                          # the git commit it must run (a temporary worktree)
+    sa.Column("resume_of", sa.Text),                            # a resumed notebook run: the failed run it resumes
+    sa.Column("resume_cell", sa.Integer),                       # and the cell it resumes at (executed-notebook index)
     sa.CheckConstraint(_one_of("status", STATUSES), name="status"),
     sa.CheckConstraint(_one_of("kind", KINDS), name="kind"),
     sa.CheckConstraint(_one_of("queue", QUEUES), name="queue"),

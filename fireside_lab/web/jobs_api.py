@@ -21,8 +21,8 @@ from .api import ApiError, Call, PageQuery, error_mapper, page, route
 # %% auto #0
 __all__ = ['TaskOut', 'RunIn', 'RunOut', 'FailureGroup', 'WaitingRun', 'RunList', 'RunsQuery', 'EventsQuery', 'RunRef',
            'PresetOut', 'ScheduleOut', 'EnabledIn', 'list_tasks', 'submit_run', 'list_runs', 'get_run', 'cancel_run',
-           'retry_run', 'rerun_run', 'compare_run', 'list_failures', 'list_queue', 'run_events', 'list_presets',
-           'run_preset', 'list_schedules', 'set_schedule_enabled', 'run_schedule']
+           'retry_run', 'rerun_run', 'resume_run', 'compare_run', 'list_failures', 'list_queue', 'run_events',
+           'list_presets', 'run_preset', 'list_schedules', 'set_schedule_enabled', 'run_schedule']
 
 # %% ../../nbs/web/05_jobs_api.ipynb #af80b0ad
 @error_mapper(jobs.JobsError)
@@ -30,7 +30,7 @@ def _jobs_error(e: jobs.JobsError) -> ApiError:
     msg = str(e)
     if isinstance(e, (jobs.UnknownRun, jobs.UnknownTask)) or "no such" in msg: return ApiError(404, "not_found", msg)
     if isinstance(e, jobs.InvalidParams): return ApiError(422, "invalid", msg, "body.params")
-    conflict = "finished" in msg or "already" in msg or "cannot be re-run exactly" in msg
+    conflict = "finished" in msg or "already" in msg or "cannot be re-run exactly" in msg or "cannot be resumed" in msg
     return ApiError(409 if conflict else 422, "conflict" if conflict else "invalid", msg)
 
 class TaskOut(BaseModel):
@@ -208,6 +208,13 @@ def rerun_run(call: Call, run_id: str):
     when it cannot be reproduced); the caller is the new run's submitter."""
     _run_for(call, run_id, "change")
     return _run_out(jobs.get_run(jobs.rerun(run_id, submitted_by=call.actor, store=call.store), store=call.store))
+
+@route("POST", "/runs/{run_id}/resume", tag="jobs", response=RunOut, status=201)
+def resume_run(call: Call, run_id: str):
+    """Resume a failed notebook run from its failed cell (cells tagged `skip-on-resume` before it are not run again;
+    409 with the reason for another run); the caller is the new run's submitter."""
+    _run_for(call, run_id, "change")
+    return _run_out(jobs.get_run(jobs.resume(run_id, submitted_by=call.actor, store=call.store), store=call.store))
 
 @route("GET", "/runs/{run_id}/compare/{other_id}", tag="jobs", response=dict)
 def compare_run(call: Call, run_id: str, other_id: str):
