@@ -37,4 +37,5 @@ _all_ = ["task", "chain", "get_task", "tasks", "notebook_parameters", "pipelines
          "get_schedule", "schedules", "set_enabled", "schedule_delete", "load_schedules", "describe_cron", "next_runs",
          "scheduler_tick", "clock", "run_worker", "workers", "recover_orphans", "requeue_lost", "render_html",
          "failure_groups", "failure_signature", "queue_view", "queue_depths", "cache_key", "find_cached", "rerun",
-         "resume", "compare_runs", "Task", "JobsError", "UnknownTask", "InvalidParams", "UnknownRun", "Stopped", "QUEUES", "STATUSES", "TERMINAL"]
+         "resume", "compare_runs",
+         "Task", "JobsError", "UnknownTask", "InvalidParams", "UnknownRun", "Stopped", "QUEUES", "STATUSES", "TERMINAL"]

@@ -167,7 +167,8 @@ def _code_for(row: dict, t: Task) -> tuple[Path, dict]:
         root = project_root()
         try: rel = t.path.resolve().relative_to(root.resolve())
         except (ValueError, AttributeError):
-            raise JobsError(f"notebook {t.path} is outside the checkout: it cannot run at commit {commit[:12]}") from None
+            raise JobsError(f"notebook {t.path} is outside the checkout: it cannot run at commit "
+                            f"{commit[:12]}") from None
         tree = code_checkout(commit)
         path = tree / rel
         if not path.exists(): raise JobsError(f"notebook {rel} does not exist at commit {commit[:12]}")

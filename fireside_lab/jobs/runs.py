@@ -58,7 +58,8 @@ def run_row(t: Task, params: dict, *,
                 queue=check_queue(queue or t.queue), attempt=0, retries=t.retries if retries is None else int(retries),
                 retry_delay=t.retry_delay if retry_delay is None else float(retry_delay),
                 timeout_s=t.timeout if timeout is None else float(timeout), created_at=now, updated_at=now,
-                chain=t.steps if t.kind == "chain" else None, priority=t.priority if priority is None else int(priority),
+                chain=t.steps if t.kind == "chain" else None,
+                priority=t.priority if priority is None else int(priority),
                 concurrency_key=key, concurrency_limit=t.concurrency_limit if key is not None else None,
                 slots=list(t.slots) or None, **extra)
 

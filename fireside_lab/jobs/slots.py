@@ -28,7 +28,8 @@ def offered_slots() -> tuple[str, ...]:
     return tuple(s.strip() for s in jobs_settings().slots.split(",") if s.strip())
 
 def _take(conn: sa.Connection, lease: str, run_id: str) -> bool:
-    "Take `lease` for `run_id` (a stale holder, no longer running, is dropped first); False when a running run holds it."
+    """Take `lease` for `run_id` (a stale holder, no longer running, is dropped first); False when a running run holds
+    it."""
     conn.execute(tables.run_leases.delete().where(_L.lease == lease, _L.run_id.not_in(_RUNNING_IDS)))
     try:
         with conn.begin_nested():

@@ -321,8 +321,8 @@ _NOTEBOOK_OPTIONS = {"queue": "cpu", "priority": 0, "concurrency_key": None, "co
 
 def notebook_options(path: Path) -> dict:
     """The run options a pipeline notebook declares in its metadata `fireside` (`queue`, `priority`,
-    `concurrency_key`, `concurrency_limit`, `slots`, `cache`), the defaults for the others. Raises `JobsError` naming the
-    notebook when the file is not JSON or an option is bad or unknown."""
+    `concurrency_key`, `concurrency_limit`, `slots`, `cache`), the defaults for the others. Raises `JobsError` naming
+    the notebook when the file is not JSON or an option is bad or unknown."""
     try: meta = json.loads(Path(path).read_text()).get("metadata", {})
     except (OSError, ValueError) as e: raise JobsError(f"pipeline notebook {path}: cannot read it: {e}") from None
     given = (meta.get("fireside") or {}) if isinstance(meta, dict) else {}

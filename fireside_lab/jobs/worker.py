@@ -325,8 +325,8 @@ def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
     devices = cuda_devices()
     if queue == "gpu" and devices:
         for i in range(devices):
-            spawn(_serve, "gpu", 1, f"device {i}",
-                  env={"CUDA_VISIBLE_DEVICES": str(i), "FIRESIDE_JOBS_SLOTS": ",".join(filter(None, [own, f"gpu:{i}"]))})
+            slots_i = ",".join(filter(None, [own, f"gpu:{i}"]))             # the device's slot too
+            spawn(_serve, "gpu", 1, f"device {i}", env={"CUDA_VISIBLE_DEVICES": str(i), "FIRESIDE_JOBS_SLOTS": slots_i})
     else:
         if queue == "gpu": log.warning("no CUDA device: the gpu worker runs its work on the CPU")
         if queue == "cpu" and gpu_fallback and not devices:

@@ -272,7 +272,8 @@ class Store:
         """A lake read as a polars DataFrame (DuckDB's Arrow result, `.pl()`: columns are not copied through pandas),
         retried when the catalog is busy."""
         self._note_read(sql)
-        return _retry(lambda: self._reader.execute(sql, params).pl(), _lake.is_lake_transient, self.settings.state_retry_s)
+        return _retry(lambda: self._reader.execute(sql, params).pl(), _lake.is_lake_transient,
+                      self.settings.state_retry_s)
 
     def lake_snapshot_id(self) -> int:
         """The id of the lake's current snapshot (it grows with every lake commit). With a SQLite catalog it is read
