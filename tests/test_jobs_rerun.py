@@ -66,3 +66,30 @@ def test_exact_rerun_reads_the_old_snapshot_and_a_retry_the_new_trades(tmp_path)
         with pytest.raises(jobs.JobsError, match="is not in this repository"):
             jobs.rerun(first["run_id"])
         assert git_info()[0] == first["git_commit"] or first["git_commit"] is None
+
+
+def test_exact_rerun_of_another_commit_runs_from_a_worktree(tmp_path):
+    """A run recorded at an earlier commit is re-run from a git worktree of that commit (the kernel imports the package
+    from there); its result equals the original's."""
+    import subprocess
+    from fireside_lab import store
+    from fireside_lab.config import project_root
+    from fireside_lab.jobs import tables
+    root = project_root()
+    older = subprocess.run(["git", "-C", str(root), "rev-parse", "HEAD~1"], capture_output=True, text=True)
+    if older.returncode != 0:
+        pytest.skip("this checkout has no history (a shallow clone): no earlier commit to check out")
+    older = older.stdout.strip()
+    with data_env(tmp_path / "data"):
+        with workers(1):
+            first = jobs.wait(jobs.submit("pipelines/examples/hello", name="worktree", n=2), timeout=300)
+            assert first["status"] == "succeeded", first["error"]
+            store.default().execute(tables.runs.update().where(tables.runs.c.run_id == first["run_id"])
+                                    .values(git_commit=older, git_dirty=False))
+            again = jobs.wait(jobs.rerun(first["run_id"]), timeout=300)
+        assert again["status"] == "succeeded", (again["error"], again.get("traceback"))
+        assert again["git_commit"] == older and again["code_commit"] == older and again["git_dirty"] is False
+        assert again["outputs"] == first["outputs"]
+        tree = tmp_path / "data" / "worktrees" / older[:16]
+        assert (tree / "pipelines" / "examples" / "hello.ipynb").exists()
+        subprocess.run(["git", "-C", str(root), "worktree", "remove", "--force", str(tree)], check=False)
