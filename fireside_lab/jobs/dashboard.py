@@ -97,10 +97,7 @@ def workers_frame() -> pd.DataFrame:
 def queue_frame(user=None) -> pd.DataFrame:
     """The waiting runs (`jobs.queue_view`; only those `user` may view, when given): run, task, queue, priority,
     status, why it waits, concurrency key, slots, age in seconds."""
-    df = jobs.queue_view()
-    if user is not None and len(df):
-        seen = set(jobs.runs(limit=100_000, visible_to=user)["run_id"])
-        df = df[df["run_id"].isin(seen)].reset_index(drop=True)
+    df = jobs.queue_view(visible_to=user)
     return pd.DataFrame({"run": df["run_id"], "task": df["task"], "queue": df["queue"], "priority": df["priority"],
                          "status": df["status"], "waiting": df["waiting"],
                          "concurrency_key": df["concurrency_key"].fillna(""),
@@ -217,9 +214,10 @@ def _runs_tab(pn, msg, user):
 
     def show(rid):
         retry_button.visible = cancel_button.visible = rerun_button.visible = may_change_run(user, rid)
-        try: failed_nb = rid and jobs.get_run(rid)["status"] == "failed" and jobs.get_run(rid)["kind"] == "notebook"
-        except jobs.JobsError: failed_nb = False
-        resume_button.visible = bool(failed_nb) and retry_button.visible
+        try: row = jobs.get_run(rid) if rid else None
+        except jobs.JobsError: row = None
+        failed_nb = row is not None and (row["status"], row["kind"]) == ("failed", "notebook")
+        resume_button.visible = failed_nb and retry_button.visible
         if not rid: return
         if not may_view(rid):
             detail.object, notebook.object = "<p><b>You may not see this run.</b></p>", ""

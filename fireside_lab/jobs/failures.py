@@ -14,6 +14,7 @@ from pathlib import PurePath
 import sqlalchemy as sa
 
 from . import tables
+from .runs import visible_runs
 from ..store import Store, default
 
 # %% auto #0
@@ -95,9 +96,7 @@ def failure_groups(task: str | None = None,     # only failures of this task
     where = [r.status == "failed", r.signature.is_not(None)]
     if task: where.append(r.task == task)
     if since is not None: where.append(r.finished_at >= since)
-    if visible_to is not None:
-        from fireside_lab.identity import visible
-        where.append(sa.or_(visible(visible_to, "view", "run", r.run_id), r.submitted_by == visible_to.user_id))
+    if visible_to is not None: where.append(visible_runs(visible_to))
     st = store or default()
     agg = st.frame(sa.select(r.signature, sa.func.max(r.signature_title).label("title"),
                              sa.func.max(r.task).label("task"), sa.func.count().label("runs"),

@@ -21,7 +21,7 @@ from ..store import Store, default, utcnow
 
 # %% auto #0
 __all__ = ['EVENT_SETTLE_S', 'CURRENT', 'new_run_id', 'jsonable', 'run_row', 'record_event', 'insert_run', 'get_run',
-           'wait', 'runs', 'dead_letter', 'events', 'write_progress', 'progress', 'outputs']
+           'wait', 'visible_runs', 'runs', 'dead_letter', 'events', 'write_progress', 'progress', 'outputs']
 
 # %% ../../nbs/jobs/04_runs.ipynb #5363c856
 _INSERT_RUN = tables.runs.insert()
@@ -109,6 +109,13 @@ def _frame(st: Store, stmt, time_columns=_TIME_COLUMNS):
         if c in df: df[c] = pd.to_datetime(df[c], utc=True)
     return df
 
+def visible_runs(user):
+    """The SQL condition on `runs` rows that `user` (an `identity.User`) may see: runs they may view
+    (`identity.visible`) or submitted. Every list of runs filters with it (runs, failures, the queue)."""
+    from fireside_lab.identity import visible
+    r = tables.runs.c
+    return sa.or_(visible(user, "view", "run", r.run_id), r.submitted_by == user.user_id)
+
 def runs(status: str | None = None,  # only runs with this status
          task: str | None = None,    # only runs of this task
          limit: int = 200,           # at most this many
@@ -122,9 +129,7 @@ def runs(status: str | None = None,  # only runs with this status
     stmt = sa.select(*(r[c] for c in _LIST_COLUMNS))
     if status: stmt = stmt.where(r.status == status)
     if task: stmt = stmt.where(r.task == task)
-    if visible_to is not None:
-        from fireside_lab.identity import visible
-        stmt = stmt.where(sa.or_(visible(visible_to, "view", "run", r.run_id), r.submitted_by == visible_to.user_id))
+    if visible_to is not None: stmt = stmt.where(visible_runs(visible_to))
     if offset: stmt = stmt.offset(int(offset))
     return _frame(st, stmt.order_by(r.created_at.desc(), r.run_id.desc()).limit(int(limit)))
 

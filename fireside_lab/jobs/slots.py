@@ -10,6 +10,7 @@ import socket
 import sqlalchemy as sa
 
 from . import tables
+from .runs import visible_runs
 from .tasks import WAITING, jobs_settings
 from ..store import Store, default, utcnow
 
@@ -74,9 +75,11 @@ def release(conn: sa.Connection, run_id: str, leases: list[str] | None = None):
 # %% ../../nbs/jobs/15_slots.ipynb #7de904bf
 def queue_view(queue: str | None = None,   # only this queue
                limit: int = 200,            # at most this many runs
-               *, store: Store | None = None):
+               *, store: Store | None = None,
+               visible_to=None):            # an `identity.User`: only runs they may view or submitted
     """Waiting runs (queued, retrying, interrupted), highest priority then oldest first, as a DataFrame: run_id, task,
-    queue, priority, status, waiting (why), concurrency_key, slots, created_at (UTC)."""
+    queue, priority, status, waiting (why), concurrency_key, slots, created_at (UTC). With `visible_to`, the
+    permission filter is part of the SQL query (`runs.visible_runs`)."""
     import pandas as pd
     r = tables.runs.c
     stmt = (sa.select(r.run_id, r.task, r.queue, r.priority, r.status, r.waiting_reason, r.concurrency_key, r.slots,
@@ -84,6 +87,7 @@ def queue_view(queue: str | None = None,   # only this queue
             .where(r.status.in_(WAITING), r.kind != "chain").order_by(r.priority.desc(), r.created_at, r.run_id)
             .limit(int(limit)))
     if queue: stmt = stmt.where(r.queue == queue)
+    if visible_to is not None: stmt = stmt.where(visible_runs(visible_to))
     df = (store or default()).frame(stmt)
     df["created_at"] = pd.to_datetime(df["created_at"], utc=True)
     df["waiting"] = [w if isinstance(w, str) and w else ("retry after a failed attempt" if s == "retrying" else

@@ -232,10 +232,7 @@ def list_failures(call: Call):
 @route("GET", "/queue", tag="jobs", response=list[WaitingRun])
 def list_queue(call: Call):
     "Runs waiting in the queues (the caller may view), highest priority first, with why each waits."
-    df = jobs.queue_view(store=call.store)
-    if call.user is not None and len(df):
-        seen = set(jobs.runs(limit=100_000, store=call.store, visible_to=call.user)["run_id"])
-        df = df[df["run_id"].isin(seen)]
+    df = jobs.queue_view(store=call.store, visible_to=call.user)
     return [WaitingRun(**{k: v for k, v in r.items() if k in WaitingRun.model_fields} |
                           {"created_at": r["created_at"].to_pydatetime()}) for r in df.to_dict("records")]
 
