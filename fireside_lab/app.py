@@ -170,24 +170,12 @@ def _spawn(args: list[str], log: Path) -> subprocess.Popen:
     with open(log, "ab") as out:        # the child keeps its own copy of the file descriptor
         return subprocess.Popen(cmd + args, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
 
-def _stop(procs: list[subprocess.Popen], timeout: float = 30):
-    "SIGTERM each child's process group, wait, then SIGKILL what is left."
-    for p in procs:
-        if p.poll() is None:
-            try: os.killpg(p.pid, signal.SIGTERM)
-            except ProcessLookupError: pass
-    t0 = time.time()
-    for p in procs:
-        try: p.wait(timeout=max(0.1, timeout - (time.time() - t0)))
-        except subprocess.TimeoutExpired:
-            try: os.killpg(p.pid, signal.SIGKILL)
-            except ProcessLookupError: pass
-            p.wait()
 
 def up(port: int | None = None, workers: int = 2, echo=print):
     "Start the whole workbench (see above) and block until SIGINT/SIGTERM; then stop every process it started."
     import urllib.request
     from fireside_lab import jobs
+    from fireside_lab.jobs.worker import stop_process_groups
     s = get_settings()
     port = port or s.dashboard_port
     echo(f"fireside-lab: data dir {s.data_dir}")
@@ -239,7 +227,7 @@ def up(port: int | None = None, workers: int = 2, echo=print):
         echo("a child process exited; stopping")
     except KeyboardInterrupt: echo("stopping…")
     finally:
-        _stop(procs + helpers)
+        stop_process_groups(procs + helpers)
         for sig, h in old.items(): signal.signal(sig, h)
         echo("stopped")
 

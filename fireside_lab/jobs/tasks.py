@@ -28,8 +28,7 @@ from .tables import QUEUES, STATUSES
 # %% auto #0
 __all__ = ['TERMINAL', 'WAITING', 'JobsSettings', 'jobs_settings', 'pipelines_dir', 'JobsError', 'UnknownTask',
            'InvalidParams', 'UnknownRun', 'Stopped', 'check_queue', 'Task', 'notebook_parameters', 'check_run_options',
-           'task', 'chain', 'check_chain', 'notebook_options', 'notebook_queue', 'get_task', 'import_configured',
-           'import_lines', 'tasks']
+           'task', 'chain', 'check_chain', 'notebook_options', 'get_task', 'import_configured', 'import_lines', 'tasks']
 
 # %% ../../nbs/jobs/02_tasks.ipynb #12ecbb36
 @config.register_section
@@ -340,14 +339,9 @@ def notebook_options(path: Path) -> dict:
                         f"{opts['cache']!r}")
     return {**opts, "slots": tuple(opts["slots"])}
 
-def notebook_queue(path: Path) -> str:
-    """The queue a pipeline notebook asks for in its metadata (`{"fireside": {"queue": "gpu"}}`), else `cpu`. Raises
-    `JobsError` as `notebook_options` does."""
-    return notebook_options(path)["queue"]
-
 def _notebook_task(path: Path) -> Task:
     """The task of a pipeline notebook (made on first use, and again when the file changed; named `pipelines/…` when
-    it is under the pipelines folder); its queue is the one its metadata names (`notebook_queue`)."""
+    it is under the pipelines folder); its run options are those its metadata names (`notebook_options`)."""
     try: name = "pipelines/" + str(path.relative_to(pipelines_dir()).with_suffix(""))
     except ValueError: name = str(path)
     t = _REGISTRY.get(name)

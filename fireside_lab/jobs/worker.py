@@ -34,7 +34,7 @@ log = logging.getLogger("fireside_lab.jobs")
 # %% auto #0
 __all__ = ['log', 'DEVICE_INFO_TTL_S', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat',
            'workers', 'cuda_devices', 'parse_nvidia_smi', 'device_info', 'parent_death_signal', 'die_with_parent',
-           'run_worker']
+           'stop_process_groups', 'run_worker']
 
 # %% ../../nbs/jobs/11_worker.ipynb #edba351f
 _RUNNING = (sa.select(tables.runs.c.run_id, tables.runs.c.worker, tables.runs.c.consumer, tables.runs.c.started_at)
@@ -288,12 +288,18 @@ def _model_server_for_device(index: int):
         log.exception("starting the model server on device %d", index)
         return None
 
-def _stop_child(proc, timeout: float = 30):
-    "SIGTERM a child started in its own session (its process group), then SIGKILL after `timeout` seconds."
-    for sig, wait in ((signal.SIGTERM, timeout), (signal.SIGKILL, None)):
-        with contextlib.suppress(ProcessLookupError): os.killpg(proc.pid, sig)
-        try: return proc.wait(wait)
-        except subprocess.TimeoutExpired: continue
+def stop_process_groups(procs: list, timeout: float = 30):
+    """Stop children started in their own session (`subprocess.Popen`, `start_new_session=True`): SIGTERM each one's
+    process group, wait for all of them up to `timeout` seconds in total, then SIGKILL what is left."""
+    for p in procs:
+        if p.poll() is None:
+            with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGTERM)
+    t0 = time.monotonic()
+    for p in procs:
+        try: p.wait(timeout=max(0.1, timeout - (time.monotonic() - t0)))
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError): os.killpg(p.pid, signal.SIGKILL)
+            p.wait()
 
 def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
                workers: int = 1,              # worker processes (a gpu worker: one per device)
@@ -344,7 +350,7 @@ def run_worker(queue: str = "cpu",            # which queue: cpu or gpu
         except KeyboardInterrupt:
             for p in procs: p.join(30)
         finally:
-            if srv is not None: _stop_child(srv)
+            if srv is not None: stop_process_groups([srv])
         return
     try: _serve(queue, workers)
     finally:
