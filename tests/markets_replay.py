@@ -37,6 +37,7 @@ SYMBOL_INFO = {  # the shape of Binance's exchangeInfo entry for XRPETH (filters
     "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
     "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
 }
+ETHBTC_INFO = {**SYMBOL_INFO, "symbol": "ETHBTC", "baseAsset": "ETH", "quoteAsset": "BTC"}   # listed, no trades replayed
 
 
 def load_agg_trades(path: Path = SAMPLE) -> list[dict]:
@@ -56,10 +57,14 @@ class BinanceReplay:
         df = pd.DataFrame(self.trades)
         self._df = df.assign(price=df.p.astype(float), qty=df.q.astype(float), date=pd.to_datetime(df["T"], unit="ms", utc=True))
 
+    def visible(self) -> list[dict]:
+        "The trades that have happened so far (all of them here; a stream replay reveals them over time)."
+        return self.trades
+
     # --- Binance semantics -------------------------------------------------------------------------------------
     def agg_trades(self, q: dict) -> tuple[int, object]:
         limit = min(int(q.get("limit", 500)), 1000)
-        rows = self.trades
+        rows = self.visible()
         if "fromId" in q:
             rows = [t for t in rows if t["a"] >= int(q["fromId"])]
         if "startTime" in q or "endTime" in q:
@@ -91,7 +96,7 @@ class BinanceReplay:
     def answer(self, path: str, q: dict) -> tuple[int, object]:
         if path == "/api/v3/exchangeInfo":
             return 200, {"timezone": "UTC", "serverTime": self.trades[-1]["T"], "rateLimits": [], "exchangeFilters": [],
-                         "symbols": [SYMBOL_INFO]}
+                         "symbols": [SYMBOL_INFO, ETHBTC_INFO]}
         if path in ("/api/v3/aggTrades", "/api/v3/klines"):
             if q.get("symbol") != "XRPETH":
                 return 400, {"code": -1121, "msg": "Invalid symbol."}

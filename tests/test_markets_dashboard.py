@@ -44,3 +44,52 @@ def test_markets_dashboard_in_browser(data_dir, tmp_path):
         _wait_text(page, "binance ETH/BTC · 1h")
         _wait_text(page, "trades stored: 0")
         assert page.console_errors == [], page.console_errors
+
+
+def test_markets_dashboard_follows_a_live_stream(data_dir, tmp_path, monkeypatch):
+    """While the replayed Binance stream runs into the lake, the open dashboard shows new candles appear (its periodic
+    callback; no reload, no click) and the stream's state with the last trade's age."""
+    import threading
+    import time
+
+    from markets_stream_replay import BinanceStreamReplay
+    from fireside_lab import markets, store
+    from fireside_lab.identity import add_user
+    add_user("vic", "viewer", PASSWORD, display_name="Vic", actor="test")
+    st = store.Store()
+    with BinanceStreamReplay(rate=150) as srv:      # 12,477 trades over ~80 s: 2.5 days of XRP/ETH
+        ts = markets.TradeStream("binance", ["XRP/ETH"], store=st, rest_url=srv.base, ws_url=srv.ws_url)
+        runner = threading.Thread(target=ts.run_sync, daemon=True)
+        runner.start()
+        try:
+            deadline = time.monotonic() + 60
+            while ts.stats["XRP/ETH"]["stored"] == 0 and time.monotonic() < deadline:
+                time.sleep(0.2)
+            assert ts.stats["XRP/ETH"]["stored"] > 0
+            with fireside_server() as base, browser_page() as page:
+                login(page, base, "vic", PASSWORD, "/markets")
+                page.wait_for_load_state("networkidle")
+                _wait_text(page, "binance XRP/ETH · 5m")
+                _wait_text(page, re.compile(r"live stream: live · last trade [\d,]+ d old, stored \d+ s ago"))
+                header = re.compile(r"(\d+) candles from (\S+ \S+) to (\S+ \S+) UTC")
+
+                def shown():      # (candles, last candle) in the header (text locators see into the shadow DOM)
+                    found = page.get_by_text(header)
+                    m = header.search(found.first.inner_text()) if found.count() else None
+                    return (int(m.group(1)), m.group(3)) if m else None
+                deadline = time.monotonic() + 30
+                while shown() is None and time.monotonic() < deadline:
+                    time.sleep(0.2)
+                first = shown()
+                assert first is not None
+                deadline = time.monotonic() + 60
+                while (now := shown()) == first and time.monotonic() < deadline:
+                    time.sleep(0.5)
+                print(f"\nfirst on show: {first}; later: {now}")
+                assert now[0] > first[0] and now[1] > first[1], (first, now)    # a new candle, later in time
+                page.screenshot(path=str(tmp_path / "markets-live.png"), full_page=True)
+                assert page.console_errors == [], page.console_errors
+        finally:
+            ts.stop()
+            runner.join(30)
+    st.close()

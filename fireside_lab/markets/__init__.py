@@ -5,12 +5,14 @@
 # %% auto #0
 __all__ = ['track', 'tracked_markets', 'read_file', 'import_files', 'add_trades', 'last_trade', 'candles',
            'candle_counts', 'build_candles', 'trades_to_candles', 'download_trades', 'download_candles',
-           'drop_old_trades', 'compact', 'compute_metrics', 'latest_metrics', 'freshness', 'MarketDataError']
+           'drop_old_trades', 'compact', 'compute_metrics', 'latest_metrics', 'freshness', 'MarketDataError',
+           'TradeStream', 'stream_status']
 
 # %% ../../nbs/markets/00_markets.ipynb #75723536
 from .analytics import compute_metrics, freshness, latest_metrics
 from .files import read_file
 from .kernels import trades_to_candles
+from .live import TradeStream, stream_status
 from .maintenance import compact, drop_old_trades
 from .ohlcv import build_candles, candle_counts, candles
 from .settings import MarketDataError
@@ -20,4 +22,5 @@ from .trades import add_trades, import_files, last_trade
 
 _all_ = ["track", "tracked_markets", "read_file", "import_files", "add_trades", "last_trade", "candles",
          "candle_counts", "build_candles", "trades_to_candles", "download_trades", "download_candles",
-         "drop_old_trades", "compact", "compute_metrics", "latest_metrics", "freshness", "MarketDataError"]
+         "drop_old_trades", "compact", "compute_metrics", "latest_metrics", "freshness", "MarketDataError",
+         "TradeStream", "stream_status"]

@@ -16,7 +16,7 @@ from .tracked import tracked_markets
 
 # %% auto #0
 __all__ = ['commands', 'markets_cli', 'import_command', 'candles_command', 'compact_command', 'list_command',
-           'download_command']
+           'download_command', 'watch_command']
 
 # %% ../../nbs/markets/11_cli.ipynb #c156e20d
 @click.group("markets")
@@ -77,5 +77,29 @@ def download_command(exchange, symbol, since_ms):
     try: r = download_trades(exchange, symbol, since_ms=since_ms)
     except MarketDataError as e: raise click.ClickException(str(e))
     click.echo(f"{exchange} {symbol}: {r['new']} new trades in {r['pages']} pages; last id {r['last_id']}")
+
+@markets_cli.command("watch")
+@click.argument("exchange")
+@click.argument("symbols", nargs=-1, required=True)
+@click.option("--duration", "duration_s", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+@click.option("--since", "since_ms", type=int, default=None,
+              help="fill from this time, epoch ms, before streaming a market with no stored trades")
+@click.option("--rest-url", default=None, help="the exchange's REST API at another base (a proxy or a local replay)")
+@click.option("--ws-url", default=None, help="the exchange's websocket streams at another base")
+def watch_command(exchange, symbols, duration_s, since_ms, rest_url, ws_url):
+    """Stream markets' trades into the lake with ccxt.pro (needs the network): batches of <= 1 s or 1,000 trades,
+    candles refreshed as they land, gaps filled by REST after every reconnect. Ctrl-C or SIGTERM stops it after
+    writing what came."""
+    import signal
+    from fireside_lab.markets.live import TradeStream
+    try:
+        ts = TradeStream(exchange, list(symbols), since_ms=since_ms, rest_url=rest_url, ws_url=ws_url)
+        signal.signal(signal.SIGTERM, lambda *a: ts.stop())
+        signal.signal(signal.SIGINT, lambda *a: ts.stop())
+        stats = ts.run_sync(duration_s)
+    except MarketDataError as e: raise click.ClickException(str(e))
+    for sym, s in stats.items():
+        click.echo(f"{exchange} {sym}: {s['received']:,} trades received, {s['stored']:,} stored in {s['batches']} "
+                   f"batches, {s['filled']:,} filled by REST, {s['reconnects']} reconnects")
 
 commands = [markets_cli]

@@ -10,6 +10,7 @@ from typing import Optional
 import pandas as pd
 
 from .analytics import candlestick_chart, freshness, latest_metrics
+from .live import stream_status
 from .ohlcv import candle_counts, candles
 from .tables import TIMEFRAMES
 from .tracked import tracked_markets
@@ -48,14 +49,33 @@ def _metrics_table(m: pd.DataFrame) -> pd.DataFrame:
         "max drawdown": m.max_drawdown.map(_fmt_pct), "VWAP": m.vwap.map(lambda x: f"{x:.8g}"),
         "computed (UTC)": pd.to_datetime(m.computed_at, utc=True).dt.strftime("%Y-%m-%d %H:%M:%S")})
 
-def _freshness_text(f: dict) -> str:
-    "`freshness` as the Markdown beside the chart."
+def _age(s: float) -> str:
+    "Seconds as a short age: 42 s, 12 min, 5 h, 2,610 d."
+    if s is None or pd.isna(s): return "?"
+    for unit, n in (("d", 86400), ("h", 3600), ("min", 60)):
+        if abs(s) >= n: return f"{s / n:,.0f} {unit}"
+    return f"{s:.0f} s"
+
+def _stream_text(s: Optional[dict]) -> str:
+    "A market's `stream_status` row as one Markdown line (no row: no live stream)."
+    if s is None: return "- live stream: none (`fireside-lab markets watch`)"
+    line = f"- live stream: **{s['status']}**"
+    if s["last_trade_ms"] is not None and not pd.isna(s["last_trade_ms"]):
+        line += f" · last trade {_age(s['last_trade_age_s'])} old"
+    if s["last_message_at"] is not None and not pd.isna(s["last_message_at"]):
+        line += f", stored {_age((pd.Timestamp.now(tz='UTC') - pd.Timestamp(s['last_message_at'])).total_seconds())} ago"
+    if s["status"] in ("reconnecting", "stale") and s["error"]: line += f" · {s['error']}"
+    return line
+
+def _freshness_text(f: dict, stream: Optional[dict] = None) -> str:
+    "`freshness` (and the market's live stream, when it has one) as the Markdown beside the chart."
     last_trade = f", last trade {f['last_trade']:%Y-%m-%d %H:%M:%S} UTC" if f["last_trade"] is not None else ""
     last_candles = ", ".join(f"{k} {v:%Y-%m-%d %H:%M}" for k, v in f["last_candle"].items()) or "none"
     metrics = (f"- metrics computed: {f['metrics_at']:%Y-%m-%d %H:%M:%S} UTC" if f["metrics_at"] is not None
                else "- metrics: not computed yet")
     return "\n".join([f"**Data freshness** · lake snapshot {f['snapshot']}",
-                      f"- trades stored: {f['trades']:,}{last_trade}", f"- last candle: {last_candles}", metrics])
+                      f"- trades stored: {f['trades']:,}{last_trade}", f"- last candle: {last_candles}", metrics,
+                      _stream_text(stream)])
 
 class MarketsDashboard:
     "The markets dashboard's widgets and views; change `market`/`timeframe`/`window`/`fill_gaps` values to redraw."
@@ -68,6 +88,8 @@ class MarketsDashboard:
         self.window = pn.widgets.IntInput(name="Latest candles", value=300, start=10, end=20000, step=50, width=130)
         self.fill_gaps = pn.widgets.Checkbox(name="Fill gaps", value=False)
         self.refresh_button = pn.widgets.Button(name="Refresh", button_type="default", width=90)
+        self.follow = pn.widgets.Checkbox(name="Follow live", value=True)
+        self._seen_snapshot = None
         self.header = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.chart = pn.pane.HoloViews(None, sizing_mode="stretch_width", min_height=480)
         self.metrics = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
@@ -115,19 +137,40 @@ class MarketsDashboard:
                                   f"{c.date.iloc[-1]:%Y-%m-%d %H:%M} UTC · last close {c.close.iloc[-1]:.8g}")
             self.chart.object = candlestick_chart(c, f"{ex} {sym} {tf}")
         self.metrics.object = _metrics_table(latest_metrics(ex, sym, store=self.store))
-        self.fresh.object = _freshness_text(freshness(ex, sym, store=self.store))
+        self.fresh.object = self._fresh_text(ex, sym)
+
+    def _fresh_text(self, ex: str, sym: str) -> str:
+        s = stream_status(store=self.store)
+        row = s[(s.exchange == ex) & (s.symbol == sym)] if len(s) else s
+        return _freshness_text(freshness(ex, sym, store=self.store), row.iloc[0].to_dict() if len(row) else None)
+
+    def follow_live(self):
+        """The periodic callback: with *Follow live* on, redraw when the lake has a new snapshot (a stream stored a
+        batch, an import landed), else just renew the freshness lines (the ages)."""
+        if not self.follow.value or self.selected() is None: return
+        snap = self.store.lake_snapshot_id()
+        if snap != self._seen_snapshot:
+            self._seen_snapshot = snap
+            self.redraw()
+        else: self.fresh.object = self._fresh_text(*self.selected())
 
     def panel(self):
         "The whole dashboard as one Panel column."
         import panel as pn
         controls = pn.Row(self.market, self.timeframe, self.window, pn.Column(pn.Spacer(height=18), self.fill_gaps),
+                          pn.Column(pn.Spacer(height=18), self.follow),
                           pn.Column(pn.Spacer(height=14), self.refresh_button))
         metrics = pn.Column("### Latest metrics", self.metrics, sizing_mode="stretch_width")
         return pn.Column(f"# {TITLE}", controls, self.header, self.chart,
                          pn.Row(metrics, pn.Column(self.fresh, width=420)), sizing_mode="stretch_width")
 
-def dashboard(*, user=SESSION, store: Store | None = None):
+def dashboard(*, user=SESSION, store: Store | None = None,
+              follow_ms: int = 2000,   # served: how often the page looks for new candles, ms
+             ):
     """The markets dashboard in the app shell, with the markets `user` may view (default: the session's signed-in
-    user); serve it with `.servable()`."""
+    user); serve it with `.servable()`. Served, it follows new candles every `follow_ms` without a reload."""
+    import panel as pn
     d = MarketsDashboard(user=user, store=store)
+    if pn.state.curdoc is not None and pn.state.curdoc.session_context is not None:   # served: follow new candles
+        pn.state.onload(lambda: pn.state.add_periodic_callback(d.follow_live, period=follow_ms))
     return shell("markets", d.panel(), d.user)

@@ -33,6 +33,16 @@ class MarketsSettings(config._Base):
     page_limit: int = Field(1000, ge=1, description="trades asked for per ccxt request")
     default_exchange: str = Field(
         "binance", description="exchange assumed for files that do not say (freqtrade files, Binance public data)")
+    stream_batch_s: float = Field(
+        1.0, gt=0, description="a live stream writes its trades at least this often, seconds")
+    stream_batch_trades: int = Field(
+        1000, ge=1, description="a live stream writes a batch as soon as this many trades have come")
+    stream_stale_s: float = Field(
+        30.0, gt=0, description="a market whose stream is down (or whose watcher is silent) this long is stale, seconds")
+    stream_backoff_base_s: float = Field(
+        0.5, gt=0, description="first wait before a dropped stream subscribes again, seconds (doubles each time)")
+    stream_backoff_max_s: float = Field(
+        30.0, gt=0, description="longest wait between a stream's reconnects, seconds")
 
 def markets_settings(**overrides) -> MarketsSettings:
     "The market line's settings (`overrides` replace fields); raises `config.SettingsError` naming the bad variable."

@@ -10,7 +10,7 @@ import sqlalchemy as sa
 from .. import store
 
 # %% auto #0
-__all__ = ['TIMEFRAMES', 'markets', 'trades', 'candles', 'market_metrics', 'market_volume_profile',
+__all__ = ['TIMEFRAMES', 'markets', 'market_streams', 'trades', 'candles', 'market_metrics', 'market_volume_profile',
            'market_correlations']
 
 # %% ../../nbs/markets/01_tables.ipynb #466de5ef
@@ -27,6 +27,24 @@ markets = sa.Table(
     sa.Column("source", sa.Text, nullable=False),                # where its trades come from: ccxt or file
     sa.Column("added_at", store.UTCDateTime, nullable=False),    # when it was first tracked (UTC)
     sa.CheckConstraint("source IN ('ccxt', 'file')", name="source"),
+)
+
+# %% ../../nbs/markets/01_tables.ipynb #20853a0a
+market_streams = sa.Table(
+    "market_streams", store.metadata,
+    sa.Column("exchange", sa.Text, primary_key=True),            # ccxt exchange id
+    sa.Column("symbol", sa.Text, primary_key=True),              # ccxt unified symbol
+    sa.Column("status", sa.Text, nullable=False),                # connecting, live, reconnecting, stale, stopped
+    sa.Column("owner", sa.Text),                                 # the watcher, host:pid
+    sa.Column("started_at", store.UTCDateTime),                  # when the watcher started (UTC)
+    sa.Column("connected_at", store.UTCDateTime),                # when the stream last (re)connected (UTC)
+    sa.Column("last_message_at", store.UTCDateTime),             # when the last stored batch arrived (UTC)
+    sa.Column("last_trade_ms", sa.BigInteger),                   # the newest streamed trade's time, epoch ms
+    sa.Column("reconnects", sa.Integer, nullable=False, server_default="0"),
+    sa.Column("trades", sa.BigInteger, nullable=False, server_default="0"),  # trades stored by this watcher
+    sa.Column("error", sa.Text),                                 # the last error, short
+    sa.Column("updated_at", store.UTCDateTime, nullable=False),  # the watcher's last word (UTC)
+    sa.CheckConstraint("status IN ('connecting', 'live', 'reconnecting', 'stale', 'stopped')", name="status"),
 )
 
 # %% ../../nbs/markets/01_tables.ipynb #53b01385

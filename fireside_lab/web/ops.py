@@ -63,7 +63,9 @@ REGISTRY.register(StoreCollector())
 
 # %% ../../nbs/web/07_ops.ipynb #f227e6d3
 def readiness() -> tuple[bool, dict]:
-    "(ready, checks): each check of `/readyz` with `ok` and a short `detail`."
+    """(ready, checks): each check of `/readyz` with `ok` and a short `detail`. Ready when every required check is ok;
+    `market_streams` (stale live market streams) has `required: False`: it is reported, not a reason to take the
+    service out of rotation."""
     from fireside_lab.store import schema
     checks = {}
     try:
@@ -79,7 +81,15 @@ def readiness() -> tuple[bool, dict]:
     age, fresh = _heartbeat_age(st), web_settings().heartbeat_fresh_s
     checks["worker"] = {"ok": age is not None and age < fresh,
                         "detail": "no worker heartbeat" if age is None else f"freshest heartbeat {age:.0f} s old"}
-    return all(c["ok"] for c in checks.values()), checks
+    try:        # live market streams: a stale one is reported, but does not make the service unready
+        from fireside_lab.markets.live import stream_status
+        s = stream_status(store=st)
+        stale = [f"{r.exchange} {r.symbol}" for r in s.itertuples() if r.status == "stale"]
+        live = int((s.status == "live").sum()) if len(s) else 0
+        checks["market_streams"] = {"ok": not stale, "required": False,
+                                    "detail": f"stale: {', '.join(stale)}" if stale else f"{live} live"}
+    except Exception as e: checks["market_streams"] = {"ok": False, "required": False, "detail": type(e).__name__}
+    return all(c["ok"] for c in checks.values() if c.get("required", True)), checks
 
 class LivezHandler(tornado.web.RequestHandler):
     "GET /livez: 200 while the server's event loop answers."
