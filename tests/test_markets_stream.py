@@ -110,3 +110,29 @@ def test_watch_command_streams_into_the_lake(st, data_dir):
     n = st.lake_query("SELECT count(*) FROM lake.trades")[0][0]
     assert 0 < n <= sent, (n, sent, out.stdout)
     assert st.lake_query("SELECT count(*) - count(DISTINCT id) FROM lake.trades")[0][0] == 0
+
+
+def test_watch_task_on_a_worker_until_cancelled(st):
+    """`markets.watch` as a run a real worker owns: it streams until the run is cancelled, then the trades received are
+    written and the market's stream reads `stopped`."""
+    from fireside_lab import jobs, markets
+    from jobs_helpers import Worker
+    with BinanceStreamReplay(rate=1000) as srv:
+        w = Worker(1).wait_up()
+        try:
+            rid = jobs.enqueue("markets.watch", dict(exchange="binance", symbols="XRP/ETH", rest_url=srv.base,
+                                                     ws_url=srv.ws_url))
+            deadline = time.monotonic() + 90
+            while time.monotonic() < deadline and st.lake_query("SELECT count(*) FROM lake.trades")[0][0] < 2000:
+                time.sleep(0.2)
+            assert markets.stream_status(store=st).status.tolist() == ["live"]
+            jobs.cancel(rid)
+            r = jobs.wait(rid, timeout=60)
+        finally:
+            w.stop()
+    assert r["status"] == "cancelled", r
+    s = markets.stream_status(store=st).iloc[0]
+    n = st.lake_query("SELECT count(*) FROM lake.trades")[0][0]
+    assert s.status == "stopped" and n >= 2000
+    assert st.lake_query("SELECT count(*) - count(DISTINCT id) FROM lake.trades")[0][0] == 0
+    assert markets.candles("binance", "XRP/ETH", "1m", store=st).trades.sum() == n
