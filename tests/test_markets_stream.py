@@ -101,7 +101,8 @@ def test_watch_command_streams_into_the_lake(st, data_dir):
     import subprocess
     import sys
     with BinanceStreamReplay(rate=2000) as srv:
-        out = subprocess.run([sys.executable, "-c", "from fireside_lab.cli import main; main()", "markets", "watch", "binance", "XRP/ETH",
+        out = subprocess.run([sys.executable, "-c", "from fireside_lab.cli import main; main()",
+                              "markets", "watch", "binance", "XRP/ETH",
                               "--duration", "4", "--rest-url", srv.base, "--ws-url", srv.ws_url],
                              capture_output=True, text=True, timeout=120)
         sent = srv.sent

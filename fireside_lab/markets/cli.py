@@ -81,7 +81,8 @@ def download_command(exchange, symbol, since_ms):
 @markets_cli.command("watch")
 @click.argument("exchange")
 @click.argument("symbols", nargs=-1, required=True)
-@click.option("--duration", "duration_s", type=float, default=None, help="stop after this many seconds (default: Ctrl-C)")
+@click.option("--duration", "duration_s", type=float, default=None,
+              help="stop after this many seconds (default: Ctrl-C)")
 @click.option("--since", "since_ms", type=int, default=None,
               help="fill from this time, epoch ms, before streaming a market with no stored trades")
 @click.option("--rest-url", default=None, help="the exchange's REST API at another base (a proxy or a local replay)")

@@ -63,7 +63,8 @@ def _stream_text(s: Optional[dict]) -> str:
     if s["last_trade_ms"] is not None and not pd.isna(s["last_trade_ms"]):
         line += f" · last trade {_age(s['last_trade_age_s'])} old"
     if s["last_message_at"] is not None and not pd.isna(s["last_message_at"]):
-        line += f", stored {_age((pd.Timestamp.now(tz='UTC') - pd.Timestamp(s['last_message_at'])).total_seconds())} ago"
+        stored_s = (pd.Timestamp.now(tz="UTC") - pd.Timestamp(s["last_message_at"])).total_seconds()
+        line += f", stored {_age(stored_s)} ago"
     if s["status"] in ("reconnecting", "stale") and s["error"]: line += f" · {s['error']}"
     return line
 

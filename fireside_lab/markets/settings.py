@@ -38,7 +38,8 @@ class MarketsSettings(config._Base):
     stream_batch_trades: int = Field(
         1000, ge=1, description="a live stream writes a batch as soon as this many trades have come")
     stream_stale_s: float = Field(
-        30.0, gt=0, description="a market whose stream is down (or whose watcher is silent) this long is stale, seconds")
+        30.0, gt=0,
+        description="a market whose stream is down (or whose watcher is silent) this long is stale, seconds")
     stream_backoff_base_s: float = Field(
         0.5, gt=0, description="first wait before a dropped stream subscribes again, seconds (doubles each time)")
     stream_backoff_max_s: float = Field(
