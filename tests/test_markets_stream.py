@@ -137,3 +137,17 @@ def test_watch_task_on_a_worker_until_cancelled(st):
     assert s.status == "stopped" and n >= 2000
     assert st.lake_query("SELECT count(*) - count(DISTINCT id) FROM lake.trades")[0][0] == 0
     assert markets.candles("binance", "XRP/ETH", "1m", store=st).trades.sum() == n
+
+
+def test_reconnect_after_the_last_trade_is_filled_without_waiting_for_another(st):
+    """The connection drops 30 trades before the end: those are made while the stream is down, and no trade follows
+    the reconnect. The quiet market is filled up to now after `quiet_s`, so every trade is stored."""
+    from fireside_lab import markets
+    with BinanceStreamReplay(rate=2500, drop_at=[12447]) as srv:
+        ts = markets.TradeStream("binance", ["XRP/ETH"], store=st, rest_url=srv.base, ws_url=srv.ws_url)
+        ts.quiet_s = 1.0
+        _run_until(ts, lambda: st.lake_query("SELECT count(*) FROM lake.trades")[0][0] >= 12477, timeout_s=60)
+    assert srv.drops == 1 and srv.subscriptions == 2
+    assert ts.stats["XRP/ETH"]["received"] <= 12447 and ts.stats["XRP/ETH"]["filled"] >= 30
+    pd.testing.assert_frame_equal(stored(st)[["id", "price", "amount"]], from_file()[["id", "price", "amount"]],
+                                  check_dtype=False)
