@@ -13,9 +13,10 @@ STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
 PYTEST_ARGS ?=
 LAB_ARGS ?=
+DOCS_ARGS ?=
 
 .SILENT: sync-check $(SYSDEPS_STAMP) nbtest
-.PHONY: help install sysdeps run lab test sync-check nbtest pytest export clean-nbs bench
+.PHONY: help install sysdeps run lab docs test sync-check nbtest pytest export clean-nbs bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -82,6 +83,10 @@ test: sync-check nbtest pytest  ## everything CI runs
 
 run: install sysdeps  ## start the whole workbench on the bundled data
 	$(VENV)/bin/fireside-lab up
+
+docs: install  ## the documentation site in site/ (mkdocs-material; chapters executed with their outputs)
+	$(PIP) install -q $(FIND_LINKS) -c constraints.txt -e '.[docs]'
+	$(PY) tools/build_docs.py $(DOCS_ARGS)
 
 lab: install  ## JupyterLab on nbs/ and pipelines/, on the project's kernel `fireside-lab` (root too)
 	# the project's venv as the kernel `fireside-lab` (in the venv's own share/jupyter), the default for new notebooks

@@ -14,7 +14,7 @@ requirements = [
     for line in (here / cfg["requirements_file"]).read_text().splitlines()
     if line.strip() and not line.startswith("#")
 ]
-extras = {name: cfg.get(f"{name}_requirements", "").split() for name in ("test", "dev")}
+extras = {name: cfg.get(f"{name}_requirements", "").split() for name in ("test", "dev", "docs")}
 scripts = [s.strip() for s in cfg.get("console_scripts", "").split() if s.strip()]
 
 setuptools.setup(

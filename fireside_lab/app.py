@@ -217,6 +217,9 @@ def up(port: int | None = None, workers: int = 2, echo=print):
             except Exception: time.sleep(0.2)
         echo(f"fireside-lab is up: {base}/")
         for slug, (title, _) in dashboards().items(): echo(f"  {title:12} {base}/{slug}")
+        from fireside_lab.web.server import docs_dir
+        built = (docs_dir() / "index.html").exists()
+        echo(f"  Docs         {base}/docs/" + ("" if built else "  (not built yet: `make docs`)"))
         echo(f"  API          {base}/api/v1/docs  ·  probes {base}/livez {base}/readyz  ·  {base}/metrics\n"
              "Sign in as admin (or an account from `fireside-lab users add`). Press Ctrl-C to stop.")
         while all(p.poll() is None for p in procs):

@@ -10,7 +10,8 @@ import os
 import time
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Annotated
+from pathlib import Path
+from typing import Annotated, Optional
 
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
@@ -39,6 +40,8 @@ class WebSettings(config._Base):
     heartbeat_fresh_s: float = Field(90.0, gt=0, description="/readyz wants a worker heartbeat younger than this, s")
     rate_storage: str = Field("memory://", description="`limits` storage URI for rate-limit counters (memory://, "
                                                      "redis://…)")
+    docs_dir: Optional[Path] = Field(None, description="the documentation site served at /docs/ (default: `site/` "
+                                                       "in the project, where `make docs` builds it)")
 
     @field_validator("login_limit", "write_limit_token", "write_limit_address")
     @classmethod

@@ -5,11 +5,16 @@
 # %% ../../nbs/web/08_server.ipynb #07cec64d
 from __future__ import annotations
 
+from pathlib import Path
+
+import tornado.web
+
+from ..config import project_root
 from . import api, ops, sessions
 from .guard import RateLimits, web_settings
 
 # %% auto #0
-__all__ = ['load_routes', 'patterns', 'server_options']
+__all__ = ['load_routes', 'DocsSiteHandler', 'docs_dir', 'patterns', 'server_options']
 
 # %% ../../nbs/web/08_server.ipynb #53600bc1
 def load_routes():
@@ -17,6 +22,18 @@ def load_routes():
     from fireside_lab.web import jobs_api, polls_api  # noqa: F401
     try: from fireside_lab.web import lines_api  # noqa: F401
     except ImportError: pass
+
+class DocsSiteHandler(tornado.web.StaticFileHandler):
+    """GET /docs/…: the static documentation site (directory URLs serve their `index.html`); a site not built yet
+    answers 404 saying how to build it."""
+    def write_error(self, status_code, **kwargs):
+        if status_code == 404 and not (Path(self.root) / "index.html").exists():
+            self.finish("The documentation site is not built: run `make docs`.")
+        else: super().write_error(status_code, **kwargs)
+
+def docs_dir() -> Path:
+    "Where the documentation site is: `FIRESIDE_WEB_DOCS_DIR`, else `site/` in the project."
+    return web_settings().docs_dir or project_root() / "site"
 
 def patterns(limits: RateLimits | None = None) -> list[tuple]:
     "The Tornado routes the server adds beside the dashboards."
@@ -27,7 +44,9 @@ def patterns(limits: RateLimits | None = None) -> list[tuple]:
             (r"/api/v1/docs/?", api.DocsHandler),
             (r"/api/v1/(.*)", api.ApiHandler, {"limits": limits, "settings": web_settings()}),
             (r"/api/.*", api.NotFoundApiHandler),
-            (r"/livez", ops.LivezHandler), (r"/readyz", ops.ReadyzHandler), (r"/metrics", ops.MetricsHandler)]
+            (r"/livez", ops.LivezHandler), (r"/readyz", ops.ReadyzHandler), (r"/metrics", ops.MetricsHandler),
+            (r"/docs", tornado.web.RedirectHandler, {"url": "/docs/"}),
+            (r"/docs/(.*)", DocsSiteHandler, {"path": str(docs_dir()), "default_filename": "index.html"})]
 
 def server_options() -> dict:
     "Keyword arguments for `panel.serve`: auth provider, cookie secret and extra patterns."
