@@ -100,7 +100,9 @@ def main(argv=None) -> int:
         else: jobs.append((str(p), str(dest)))
     failed = []
     if jobs:
-        with ProcessPoolExecutor(args.jobs) as pool:
+        import multiprocessing as mp
+        # a fresh process per chapter (as `make nbtest` runs them): a chapter declares tables and settings of its own
+        with ProcessPoolExecutor(args.jobs, mp_context=mp.get_context("spawn"), max_tasks_per_child=1) as pool:
             for path, err in pool.map(execute, jobs):
                 print(("FAIL " if err else "ok   ") + str(Path(path).relative_to(ROOT)) + (f": {err}" if err else ""))
                 if err: failed.append(path)
