@@ -12,11 +12,14 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
 PYTEST_ARGS ?=
+# the floor under the line coverage `make test` measures (set from the measured figure; see the README)
+COVERAGE_FLOOR ?= 0
+COV := COVERAGE_RCFILE=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/.coverage $(VENV)/bin/coverage
 LAB_ARGS ?=
 DOCS_ARGS ?=
 
 .SILENT: sync-check $(SYSDEPS_STAMP) nbtest
-.PHONY: help install sysdeps run lab docs test sync-check nbtest pytest export clean-nbs bench
+.PHONY: help install sysdeps run lab docs test sync-check nbtest pytest coverage coverage-clean export clean-nbs bench
 
 help:  ## list the targets
 	@grep -E '^[a-z-]+:.*##' $(MAKEFILE_LIST) | sed 's/:.*##/\t/'
@@ -72,16 +75,28 @@ sync-check: install  ## the library is what nbdev_export makes of the notebooks,
 # Each notebook runs in its own throw-away data dir (notebooks run two at a time must not share a store).
 nbtest: install sysdeps  ## the unit tests in the notebooks
 	find nbs -name '*.ipynb' -not -path '*/.ipynb_checkpoints/*' | sort | xargs -P 2 -I{} sh -c 'd=$$(mktemp -d /tmp/fireside-nbtest.XXXXXX); t0=$$(date +%s); \
-	  if FIRESIDE_DATA_DIR=$$d $(VENV)/bin/nbdev_test --path {} >$$d.log 2>&1; then echo "ok   {} $$(( $$(date +%s) - t0 )) s"; rc=0; \
+	  if FIRESIDE_DATA_DIR=$$d $(COV) run $(VENV)/bin/nbdev_test --path {} >$$d.log 2>&1; then echo "ok   {} $$(( $$(date +%s) - t0 )) s"; rc=0; \
 	  else echo "FAIL {}"; cat $$d.log; rc=1; fi; rm -rf $$d $$d.log; exit $$rc' \
 	  || { echo "nbdev_test failed on the notebooks marked FAIL above"; exit 1; }
 
 pytest: install sysdeps  ## integration and end-to-end tests
-	$(PY) -m pytest tests $(PYTEST_ARGS)
+	$(COV) run -m pytest tests $(PYTEST_ARGS)
 
-test: sync-check nbtest pytest  ## everything CI runs
+# Line coverage of fireside_lab by the notebook tests and pytest together, their subprocesses included (.coveragerc);
+# coverage.py directly (the engine of pytest-cov): one report must join the notebook runs and pytest.
+coverage-clean:
+	rm -f .coverage .coverage.*
 
-run: install sysdeps  ## start the whole workbench on the bundled data
+coverage: install  ## report the line coverage of the last nbtest/pytest runs; fails under COVERAGE_FLOOR
+	$(COV) combine -q 2>/dev/null || true
+	$(COV) report --fail-under=$(COVERAGE_FLOOR) > .coverage-report.txt || { tail -n 3 .coverage-report.txt; \
+	  echo "line coverage of fireside_lab is under the floor, $(COVERAGE_FLOOR) %"; exit 1; }
+	tail -n 1 .coverage-report.txt | awk '{print "line coverage of fireside_lab: " $$NF " (floor $(COVERAGE_FLOOR) %)"}'
+
+test: sync-check coverage-clean nbtest pytest coverage  ## everything CI runs
+
+run: install sysdeps  ## start the whole workbench on the bundled data (and build the docs site once)
+	test -f site/index.html || $(MAKE) docs || echo "the docs site was not built (see above); starting without it"
 	$(VENV)/bin/fireside-lab up
 
 docs: install  ## the documentation site in site/ (mkdocs-material; chapters executed with their outputs)

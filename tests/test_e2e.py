@@ -1,12 +1,16 @@
 """The `make run` start-up path end to end: `fireside-lab up` in a temporary data dir, the first run of every
 pipeline succeeds, the first admin (password from `FIRESIDE_ADMIN_PASSWORD`, never echoed) signs in and every
-dashboard shows real content in headless Chromium, then a clean shutdown.
+dashboard shows real content in headless Chromium; the admin creates a poll, a new voter account signs in and votes;
+an API client with a token lists runs and submits one (and a signed request is accepted); the API docs page and the
+documentation site under /docs/ (architecture page, a chapter) render; no console errors; then a clean shutdown with
+no process left.
 
 Screenshots of each dashboard are written to a temporary folder, or to `docs/screenshots/` (the README's tour) when
 `FIRESIDE_UPDATE_SCREENSHOTS=1`.
 """
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -16,6 +20,7 @@ from pathlib import Path
 
 import psutil
 import pytest
+import requests
 
 from browser import browser_page, free_port, login
 
@@ -23,6 +28,14 @@ ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ["pipelines/summarize_stories", "pipelines/market_analytics", "pipelines/detect_highlights",
              "pipelines/evaluate_highlights"]
 ADMIN_PASSWORD = "e2e admin password"
+VOTER_PASSWORD = "e2e voter password"
+
+
+def _cli(env, *args, stdin=None):
+    out = subprocess.run([str(Path(sys.executable).parent / "fireside-lab"), *args], env=env, input=stdin,
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stdout + out.stderr
+    return out.stdout + out.stderr
 
 
 def _runs(env):
@@ -48,6 +61,11 @@ def test_make_run_end_to_end(tmp_path):
                FIRESIDE_ADMIN_PASSWORD=ADMIN_PASSWORD)
     shots = ROOT / "docs" / "screenshots" if os.environ.get("FIRESIDE_UPDATE_SCREENSHOTS") else tmp_path / "shots"
     shots.mkdir(parents=True, exist_ok=True)
+    site = tmp_path / "site"          # the docs site (chapters as stored; `make docs` executes them too)
+    built = subprocess.run([sys.executable, "tools/build_docs.py", "--no-execute", "--out", str(site)], cwd=ROOT,
+                           capture_output=True, text=True, timeout=900)
+    assert built.returncode == 0, built.stdout[-2000:] + built.stderr[-2000:]
+    env["FIRESIDE_WEB_DOCS_DIR"] = str(site)
     log = open(tmp_path / "up.log", "w")
     up = subprocess.Popen([str(Path(sys.executable).parent / "fireside-lab"), "up", "--port", str(port)], env=env,
                           cwd=ROOT, stdout=log, stderr=subprocess.STDOUT, start_new_session=True)
@@ -78,6 +96,9 @@ def test_make_run_end_to_end(tmp_path):
 
         descendants = psutil.Process(up.pid).children(recursive=True)
         with browser_page() as page:
+            page.goto(f"{base}/login")
+            page.locator("#username").wait_for(timeout=30000)
+            page.screenshot(path=str(shots / "signin.png"))
             login(page, base, "admin", ADMIN_PASSWORD, "/")     # every dashboard wants a signed-in user
             def visit(slug, *texts, wait_ms=1500):
                 page.goto(f"{base}/{slug}")
@@ -98,6 +119,57 @@ def test_make_run_end_to_end(tmp_path):
             assert any(c.startswith("bigbuckbunny") and "segment" in c and not c.startswith("bigbuckbunny — 0") for c in clips), clips
             visit("feeds", "For you")
             visit("stories", "Macbeth", summary[:30])
+
+            # the admin creates a poll; a new voter account signs in (its own browser session) and votes
+            page.goto(f"{base}/polls")
+            page.get_by_placeholder("Question").fill("Favourite colour?")
+            page.get_by_placeholder("One option per line").fill("red\ngreen\nblue")
+            page.get_by_placeholder("poll id (optional").fill("colours")
+            page.get_by_role("button", name="Create poll").click()
+            page.get_by_text("Created poll").wait_for(timeout=30000)
+            _cli(env, "users", "add", "vee", "--role", "viewer", "--display-name", "Vee", "--password-stdin",
+                 stdin=VOTER_PASSWORD + "\n")
+            for action in ("view", "run"):
+                _cli(env, "grant", action, "poll:colours", "--user", "vee")
+            voter = page.new_session()
+            login(voter, base, "vee", VOTER_PASSWORD, "/polls?poll=colours")
+            voter.get_by_text("Favourite colour?").first.wait_for(timeout=60000)
+            voter.get_by_text("green", exact=True).first.click()
+            voter.get_by_role("button", name="Vote").click()
+            voter.get_by_text("Ballot of Vee counted.").wait_for(timeout=30000)
+            assert voter.console_errors == []
+
+            # an API client with a token lists the runs and submits one; a signed request is accepted too
+            made = _cli(env, "tokens", "create", "admin", "--name", "e2e")
+            token = re.search(r"^(fsl_\S+)$", made, re.M).group(1)                  # the token alone on its line
+            key = re.search(r"signing key \(HMAC requests\): ([0-9a-f]+)", made).group(1)
+            auth = {"Authorization": f"Bearer {token}"}
+            listed = requests.get(f"{base}/api/v1/runs", headers=auth, timeout=30)
+            assert listed.status_code == 200 and {r["task"] for r in listed.json()["runs"]} >= set(PIPELINES)
+            sub = requests.post(f"{base}/api/v1/runs", headers=auth, json={"task": "markets.build_candles"}, timeout=30)
+            assert sub.status_code == 201, sub.text
+            rid, deadline = sub.json()["run_id"], time.time() + 300
+            while (st := requests.get(f"{base}/api/v1/runs/{rid}", headers=auth, timeout=30).json()["status"]) \
+                    not in ("succeeded", "failed") and time.time() < deadline:
+                time.sleep(1)
+            assert st == "succeeded", st
+            from fireside_lab.identity.tokens import signature
+            ts = str(int(time.time()))
+            token_id = token.split("_")[1]
+            signed = requests.get(f"{base}/api/v1/runs?limit=5", timeout=30, headers={
+                "X-Fireside-Key": token_id, "X-Fireside-Timestamp": ts,
+                "X-Fireside-Signature": signature(key, "GET", "/api/v1/runs?limit=5", ts)})
+            assert signed.status_code == 200 and signed.json()["runs"], signed.text
+
+            # the API docs page and the documentation site
+            page.goto(f"{base}/api/v1/docs")
+            page.get_by_text("/api/v1/runs").first.wait_for(timeout=30000)
+            page.screenshot(path=str(shots / "api-docs.png"))
+            page.goto(f"{base}/docs/architecture/")
+            page.get_by_role("heading", name="The life of a run").first.wait_for(timeout=30000)
+            page.screenshot(path=str(shots / "docs.png"))
+            page.goto(f"{base}/docs/chapters/markets/13_live/")
+            page.get_by_text("class TradeStream").first.wait_for(timeout=30000)
             assert page.console_errors == []
     finally:
         if up.poll() is None:
