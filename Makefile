@@ -12,8 +12,8 @@ FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
 PYTEST_ARGS ?=
-# the floor under the line coverage `make test` measures (set from the measured figure; see the README)
-COVERAGE_FLOOR ?= 0
+# the floor under the line coverage `make test` measures: 89.1 % measured (2026-12-06), less 3 points of noise
+COVERAGE_FLOOR ?= 86
 COV := COVERAGE_RCFILE=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/.coverage $(VENV)/bin/coverage
 LAB_ARGS ?=
 DOCS_ARGS ?=
@@ -91,7 +91,7 @@ coverage: install  ## report the line coverage of the last nbtest/pytest runs; f
 	$(COV) combine -q 2>/dev/null || true
 	$(COV) report --fail-under=$(COVERAGE_FLOOR) > .coverage-report.txt || { tail -n 3 .coverage-report.txt; \
 	  echo "line coverage of fireside_lab is under the floor, $(COVERAGE_FLOOR) %"; exit 1; }
-	tail -n 1 .coverage-report.txt | awk '{print "line coverage of fireside_lab: " $$NF " (floor $(COVERAGE_FLOOR) %)"}'
+	grep '^TOTAL' .coverage-report.txt | awk '{print "line coverage of fireside_lab: " $$NF " (floor $(COVERAGE_FLOOR) %)"}'
 
 test: sync-check coverage-clean nbtest pytest coverage  ## everything CI runs
 
