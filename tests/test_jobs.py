@@ -108,9 +108,10 @@ def test_timeout(backend):
 
 
 def test_notebook_timeout_kills_kernel(backend):
-    rid = jobs.enqueue("pipelines/examples/slow", {"seconds": 60}, timeout=4.0)
-    r = jobs.wait(rid, timeout=60)
-    assert (r["status"], r["cause"], r["error"]) == ("failed", "timeout", "timed out after 4 s")
+    # 20 s: room for the kernel to start and reach the sleeping cell on a loaded machine under coverage.py
+    rid = jobs.enqueue("pipelines/examples/slow", {"seconds": 90}, timeout=20.0)
+    r = jobs.wait(rid, timeout=120)
+    assert (r["status"], r["cause"], r["error"]) == ("failed", "timeout", "timed out after 20 s")
     cells = json.loads(Path(r["notebook_path"]).read_text())["cells"]
     assert "time.sleep" in "".join(cells[r["failed_cell"]]["source"])      # the cell that was running
     worker_pid = int(r["worker"].rpartition(":")[2])
