@@ -212,7 +212,10 @@ _SET_REASON = (tables.runs.update().where(_col.run_id == sa.bindparam("b_run_id"
 
 def _claim(conn: sa.Connection, run_id: str, provenance: dict, offered: tuple = (),
            host: str | None = None) -> dict | Waiting | None:
-    now = provenance["started_at"]
+    # stamped inside the write transaction (`BEGIN IMMEDIATE` on SQLite holds the lock): a start is never stamped
+    # before the finish whose lease it took, as it would be if stamped before waiting for the lock
+    now = utcnow()
+    provenance = dict(provenance, started_at=now, updated_at=now)
     taken, cur = [], conn.execute(_LIMITED, {"run_id": run_id}).mappings().first()
     if cur is not None and (cur["concurrency_key"] or cur["slots"]):
         taken, reason = slots.acquire(conn, dict(cur), offered, host)
@@ -258,8 +261,10 @@ def _transaction_racing_a_chain(st: Store, fn, *args):
             if attempt == 2: raise
 
 def _finish(conn: sa.Connection, run: dict, values: dict, event_detail: str | None, advance: bool):
-    "Write a final or retrying status of the attempt `run` (its claimed row); its event; the chain's next step."
-    now = values["updated_at"]
+    """Write a final or retrying status of the attempt `run` (its claimed row); its event; the chain's next step. The
+    times are stamped here, in the transaction that gives back its leases (see `_claim`)."""
+    now = utcnow()
+    values = dict(values, updated_at=now, **({"finished_at": now} if values.get("finished_at") is not None else {}))
     done = conn.execute(_FINISH, {**values, "b_run_id": run["run_id"], "b_attempt": run["attempt"]}).rowcount
     if done != 1: return None                       # not this attempt's any more: leave the row alone
     slots.release(conn, run["run_id"])              # its concurrency place and slots, for the next run
