@@ -178,83 +178,49 @@ def grow_partials(c: Candles, e: RunEnds, used: int, n: int) -> tuple[Candles, R
     for new, old in zip((*bigger, *bigger_ends), (*c, *e)): new[:used] = old[:used]
     return bigger, bigger_ends
 
-@numba.njit(cache=True, nogil=True, inline="always")
-def _row(c, e, i):
-    "Row `i` of candles `c` and run ends `e` as a tuple of twelve values."
-    return (c.time_ms[i], c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i], c.trades[i], c.quote_volume[i],
-            e.first_ms[i], e.first_seq[i], e.last_ms[i], e.last_seq[i])
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _set_row(c, e, i, r):
-    "Row `i` of candles `c` and run ends `e` set from a tuple made by `_row`."
-    c.time_ms[i], c.open[i], c.high[i], c.low[i], c.close[i], c.volume[i], c.trades[i], c.quote_volume[i] = r[:8]
-    e.first_ms[i], e.first_seq[i], e.last_ms[i], e.last_seq[i] = r[8:]
-
-@numba.njit(cache=True, nogil=True, inline="always")
-def _move(c, e, to, src):
-    "Row `src` of candles `c` and run ends `e` copied to row `to`, column by column."
-    c.time_ms[to] = c.time_ms[src]
-    c.open[to] = c.open[src]
-    c.high[to] = c.high[src]
-    c.low[to] = c.low[src]
-    c.close[to] = c.close[src]
-    c.volume[to] = c.volume[src]
-    c.trades[to] = c.trades[src]
-    c.quote_volume[to] = c.quote_volume[src]
-    e.first_ms[to] = e.first_ms[src]
-    e.first_seq[to] = e.first_seq[src]
-    e.last_ms[to] = e.last_ms[src]
-    e.last_seq[to] = e.last_seq[src]
-
 @numba.njit(cache=True, nogil=True)
-def _permute(order, c, e) -> None:
-    "Every column x of `c` and `e` becomes x[order] in place (order: a permutation), each cycle followed once."
-    done = np.zeros(len(order), np.bool_)
-    for start in range(len(order)):
-        if done[start] or order[start] == start: continue
-        saved = _row(c, e, start)
-        k = start
-        while True:
-            done[k] = True
-            src = order[k]
-            if src == start:
-                _set_row(c, e, k, saved)
-                break
-            _move(c, e, k, src)
-            k = src
-
-@numba.njit(cache=True, nogil=True)
-def _merge_adjacent(c, e) -> int:
-    "Merge neighbouring partials of one bucket (partials sorted by bucket start) into the first rows; returns how many."
+def _join_partials(c, e, order, dup) -> None:
+    """Join, in place, the partials of one bucket into the first of them in `order` (row numbers in bucket order):
+    for each position `r` in `dup` (ascending positions of `order` whose bucket is the one before's), row `order[r]`
+    is joined into that bucket's first row — the open of the partial whose first trade comes first in (timestamp, seq)
+    order, the close of the one whose last trade comes last, extremes and sums combined."""
     j = -1
-    for r in range(len(c.time_ms)):
-        if j < 0 or c.time_ms[r] != c.time_ms[j]:
-            j += 1
-            if j != r: _move(c, e, j, r)
-            continue
-        if e.first_ms[r] < e.first_ms[j] or (e.first_ms[r] == e.first_ms[j] and e.first_seq[r] < e.first_seq[j]):
-            e.first_ms[j] = e.first_ms[r]
-            e.first_seq[j] = e.first_seq[r]
-            c.open[j] = c.open[r]
-        if e.last_ms[r] > e.last_ms[j] or (e.last_ms[r] == e.last_ms[j] and e.last_seq[r] > e.last_seq[j]):
-            e.last_ms[j] = e.last_ms[r]
-            e.last_seq[j] = e.last_seq[r]
-            c.close[j] = c.close[r]
-        if c.high[r] > c.high[j]: c.high[j] = c.high[r]
-        if c.low[r] < c.low[j]: c.low[j] = c.low[r]
-        c.volume[j] += c.volume[r]
-        c.trades[j] += c.trades[r]
-        c.quote_volume[j] += c.quote_volume[r]
-    return j + 1
+    for r in dup:
+        i = order[r]
+        if j < 0 or c.time_ms[i] != c.time_ms[j]: j = order[r - 1]
+        if e.first_ms[i] < e.first_ms[j] or (e.first_ms[i] == e.first_ms[j] and e.first_seq[i] < e.first_seq[j]):
+            e.first_ms[j] = e.first_ms[i]
+            e.first_seq[j] = e.first_seq[i]
+            c.open[j] = c.open[i]
+        if e.last_ms[i] > e.last_ms[j] or (e.last_ms[i] == e.last_ms[j] and e.last_seq[i] > e.last_seq[j]):
+            e.last_ms[j] = e.last_ms[i]
+            e.last_seq[j] = e.last_seq[i]
+            c.close[j] = c.close[i]
+        if c.high[i] > c.high[j]: c.high[j] = c.high[i]
+        if c.low[i] < c.low[j]: c.low[j] = c.low[i]
+        c.volume[j] += c.volume[i]
+        c.trades[j] += c.trades[i]
+        c.quote_volume[j] += c.quote_volume[i]
 
 def merge_partials(c: Candles, e: RunEnds) -> Candles:
-    "Partial candles merged, in place, into one candle per bucket in time order (views of the first rows of `c`)."
+    """Partial candles merged, in place, into one candle per bucket in time order (views of the first rows of `c`;
+    `e` is changed too)."""
     start = c.time_ms
     back = np.flatnonzero(start[1:] < start[:-1])      # where the bucket order breaks
+    order = np.arange(len(start))
     if len(back):
         lo = np.searchsorted(start[:back[0] + 1], start[back[0] + 1:].min(), side="right")
         hi = back[-1] + 1 + np.searchsorted(start[back[-1] + 1:], start[:back[-1] + 1].max(), side="left")
-        window = lambda cols: type(cols)(*(x[lo:hi] for x in cols))
-        _permute(np.argsort(start[lo:hi], kind="stable"), window(c), window(e))
-    m = _merge_adjacent(c, e)
+        order[lo:hi] = lo + np.argsort(start[lo:hi], kind="stable")
+        start = start[order]
+    dup = np.flatnonzero(start[1:] == start[:-1]) + 1   # positions that continue the bucket before them
+    if not len(back) and not len(dup): return c
+    _join_partials(c, e, order, dup)
+    keep = np.delete(order, dup) if len(dup) else order
+    m = len(keep)
+    tmp = _scratch(m, np.int64)                        # one buffer for every column, faulted in once
+    for x in c:
+        np.take(x, keep, out=tmp.view(x.dtype))
+        x[:m] = tmp.view(x.dtype)
     return Candles(*(x[:m] for x in c))
+
