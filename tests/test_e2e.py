@@ -165,6 +165,10 @@ def test_make_run_end_to_end(tmp_path):
             page.goto(f"{base}/api/v1/docs")
             page.get_by_text("/api/v1/runs").first.wait_for(timeout=30000)
             page.screenshot(path=str(shots / "api-docs.png"))
+            page.goto(f"{base}/jobs")                                        # the shell's bar links the docs site
+            page.locator("a[data-nav='docs']").first.click(timeout=60000)
+            page.wait_for_url(f"{base}/docs/", timeout=30000)
+            page.get_by_role("link", name="Architecture").first.wait_for(timeout=30000)
             page.goto(f"{base}/docs/architecture/")
             page.get_by_role("heading", name="The life of a run").first.wait_for(timeout=30000)
             page.screenshot(path=str(shots / "docs.png"))

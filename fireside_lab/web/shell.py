@@ -35,7 +35,7 @@ def bar_html(slug: str, user: User | None, guest: str | None = None) -> str:
     elif guest is not None: who = "<span class='fs-user'>guest voter · <a href='/login'>sign in</a></span>"
     else: who = "<span class='fs-user'><a href='/login'>sign in</a></span>"
     return (f"{_STYLE}<nav class='fs-bar'><span class='fs-brand'>fireside-lab</span>{links}"
-            f"<a href='/api/v1/docs'>API</a>{who}</nav>")
+            f"<a href='/api/v1/docs'>API</a><a href='/docs/' data-nav='docs'>Docs</a>{who}</nav>")
 
 def shell(slug: str, page, user: User | None = None):
     "`page` under the shell's bar, as a Panel Column (`user`: default the session's `acting_user()`)."
