@@ -243,8 +243,7 @@ def claim(run_id: str, *, store: Store | None = None) -> dict | Waiting | None:
     `running` event and its leases in it."""
     st = store or default()
     head, dirty = git_info()
-    now = utcnow()
-    provenance = dict(started_at=now, updated_at=now, worker=worker_name(),
+    provenance = dict(worker=worker_name(),             # started_at is stamped by `_claim`, in the transaction
                       consumer=f"{socket.gethostname()}:{os.getppid()}", snapshot_id=lake_snapshot(st),
                       b_git_commit=head, b_git_dirty=dirty, version=package_version())
     return st.transaction(_claim, run_id, provenance, slots.offered_slots(), socket.gethostname())
@@ -262,9 +261,10 @@ def _transaction_racing_a_chain(st: Store, fn, *args):
 
 def _finish(conn: sa.Connection, run: dict, values: dict, event_detail: str | None, advance: bool):
     """Write a final or retrying status of the attempt `run` (its claimed row); its event; the chain's next step. The
-    times are stamped here, in the transaction that gives back its leases (see `_claim`)."""
+    times are stamped here, in the transaction that gives back its leases (see `_claim`): `finished_at` unless the
+    status is `retrying`."""
     now = utcnow()
-    values = dict(values, updated_at=now, **({"finished_at": now} if values.get("finished_at") is not None else {}))
+    values = dict(values, updated_at=now, finished_at=None if values["status"] == "retrying" else now)
     done = conn.execute(_FINISH, {**values, "b_run_id": run["run_id"], "b_attempt": run["attempt"]}).rowcount
     if done != 1: return None                       # not this attempt's any more: leave the row alone
     slots.release(conn, run["run_id"])              # its concurrency place and slots, for the next run
@@ -275,8 +275,7 @@ def succeed(run: dict, outputs: dict, extra: dict | None = None, *, store: Store
     """Mark the claimed attempt `run` `succeeded` with its named `outputs` (and `extra` columns, e.g. a notebook's
     paths). Returns False when the run is no longer that attempt's (nothing written)."""
     st = store or default()
-    now = utcnow()
-    values = dict(extra or {}, status="succeeded", progress=1.0, outputs=outputs, finished_at=now, updated_at=now)
+    values = dict(extra or {}, status="succeeded", progress=1.0, outputs=outputs)
     messages = _transaction_racing_a_chain(st, _finish, run, values, None, True)
     if messages is None: log.warning("run %s attempt %s: finished elsewhere; its success is dropped", run["run_id"],
                                      run["attempt"])
@@ -307,9 +306,7 @@ def fail(run: dict, error: BaseException, *, store: Store | None = None) -> str 
     again = cause != "cancelled" and attempt <= run["retries"]
     delay = (run["retry_delay"] or 0) * 2 ** (attempt - 1) if again else None
     status = "cancelled" if cause == "cancelled" else ("retrying" if again else "failed")
-    now = utcnow()
-    values = dict(extra, status=status, error=text[:4000], traceback=trace, cause=cause,
-                  finished_at=None if again else now, updated_at=now)
+    values = dict(extra, status=status, error=text[:4000], traceback=trace, cause=cause)
     detail = f"attempt {attempt} failed ({cause}); retry in {delay:g} s" if again else f"{cause}: {text[:500]}"
     messages = _transaction_racing_a_chain(st, _finish, run, values, detail, not again)
     if messages is None:
