@@ -28,7 +28,8 @@ from ..store import Store, default, utcnow
 log = logging.getLogger(__name__)
 
 # %% auto #0
-__all__ = ['log', 'STREAM_STATUSES', 'rebase_urls', 'stream_clients', 'stream_status', 'TradeStream', 'watch_task']
+__all__ = ['log', 'STREAM_STATUSES', 'rebase_urls', 'stream_clients', 'StreamDropped', 'stream_status', 'TradeStream',
+           'watch_task']
 
 # %% ../../nbs/markets/13_live.ipynb #d4c21d0d
 STREAM_STATUSES = ("connecting", "live", "reconnecting", "stale", "stopped")
@@ -75,6 +76,19 @@ def stream_clients(exchange_id: str,          # ccxt exchange id
 # %% ../../nbs/markets/13_live.ipynb #46e5d4f9
 def _owner() -> str: return f"{socket.gethostname()}:{os.getpid()}"
 
+
+class StreamDropped(ConnectionError):
+    "A market's websocket connection closed between two `watch_trades` calls, so no call saw ccxt's `NetworkError`."
+
+
+def _ws_connection(pro, symbol: str):
+    """The ccxt.pro websocket client (one connection) of exchange `pro` subscribed to `symbol`'s trades: the one whose
+    subscription keys name the unified symbol (`trade::XRP/ETH` on binance), or None — not connected, dropped, or an
+    exchange whose keys do not name it (there a quiet drop is only seen by ccxt's own error)."""
+    for c in list(getattr(pro, "clients", {}).values()):
+        if any(symbol in re.split(r"[:,|]+", str(k)) for k in list(c.subscriptions)): return c
+    return None
+
 def _set_stream(st: Store, exchange: str, symbol: str, **values) -> None:
     "Upsert the `market_streams` row of a market with `values` (updated_at set to now)."
     t = market_streams
@@ -111,9 +125,11 @@ class TradeStream:
       a time, in a worker thread, while the streams go on receiving.
     - On start (when trades are stored or `since_ms` is given) and after every reconnect, the gap is filled before the
       stream's trades are taken: `download_trades` from the last stored trade up to and including the millisecond of
-      the stream's first trade, so the stored trades equal a full REST download. A market quiet for `quiet_s` (5 s)
-      after subscribing is filled up to now at once, so trades made while it was down do not wait for the next one.
-    - A dropped stream is subscribed again after a backoff (doubling from `FIRESIDE_MARKETS_STREAM_BACKOFF_BASE_S`, up
+      the newest trade of the stream's first call, so the stored trades equal a full REST download. A market quiet for
+      `quiet_s` (5 s) after subscribing is filled up to now at once, so trades made while it was down do not wait for
+      the next one.
+    - A dropped stream (ccxt's `NetworkError`, or `StreamDropped`: the connection carrying the market was replaced
+      between two calls) is subscribed again after a backoff (doubling from `FIRESIDE_MARKETS_STREAM_BACKOFF_BASE_S`, up
       to `…_MAX_S`, with jitter); a market down longer than `FIRESIDE_MARKETS_STREAM_STALE_S` is marked `stale`; the
       other markets go on. State is kept in `market_streams` (`stream_status`).
     - `latencies_s` holds, per stored trade, the seconds from its message's arrival to its batch's commit (its 1m
@@ -168,20 +184,25 @@ class TradeStream:
                     await self._fill(symbol, None, first)
                 trades = await pending
                 arrived = time.perf_counter()
+                conn = _ws_connection(self.client, symbol)
                 if trades:
-                    # the gap: stored trades up to (and including the millisecond of) the stream's first trade
-                    await self._fill(symbol, min(t["timestamp"] for t in trades) + 1, first)
+                    # the gap: stored trades up to (and including the millisecond of) the call's newest trade — after
+                    # a quiet drop the call may also hold trades the old connection read after the last call
+                    await self._fill(symbol, max(t["timestamp"] for t in trades) + 1, first)
                 self._take(symbol, trades, arrived)
                 self._mark(symbol, "live", connected_at=utcnow(), error=None)
                 self._down_since[symbol], delay, first = None, base_s, False
                 while True:
                     trades = await self.client.watch_trades(symbol, None, None, dict(_STREAM_PARAMS.get(self.exchange,
                                                                                                          {})))
+                    if _ws_connection(self.client, symbol) is not conn:
+                        # not taken: they may come after a gap; the fill that follows the reconnect covers them
+                        raise StreamDropped(f"{self.exchange} {symbol}: the connection closed between two calls")
                     self._take(symbol, trades, time.perf_counter())
             except ccxt.BadSymbol as e:
                 self._mark(symbol, "stale", error=f"unknown symbol: {e}"[:500])
                 return
-            except (ccxt.NetworkError, ccxt.ExchangeError) as e:
+            except (ccxt.NetworkError, ccxt.ExchangeError, StreamDropped) as e:
                 self.stats[symbol]["reconnects"] += 1
                 if self._down_since[symbol] is None: self._down_since[symbol] = time.monotonic()
                 down_s = time.monotonic() - self._down_since[symbol]
