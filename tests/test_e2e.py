@@ -1,5 +1,5 @@
 """The `make run` start-up path end to end: `fireside-lab up` in a temporary data dir, the first run of every
-pipeline succeeds, the first admin (password from `FIRESIDE_ADMIN_PASSWORD`, never echoed) signs in and every
+pipeline succeeds, the first admin (its password generated and printed once by `up`) signs in and every
 dashboard shows real content in headless Chromium; the admin creates a poll, a new voter account signs in and votes;
 an API client with a token lists runs and submits one (and a signed request is accepted); the API docs page and the
 documentation site under /docs/ (architecture page, a chapter) render; no console errors; then a clean shutdown with
@@ -27,7 +27,6 @@ from browser import browser_page, free_port, login
 ROOT = Path(__file__).resolve().parent.parent
 PIPELINES = ["pipelines/summarize_stories", "pipelines/market_analytics", "pipelines/detect_highlights",
              "pipelines/evaluate_highlights"]
-ADMIN_PASSWORD = "e2e admin password"
 VOTER_PASSWORD = "e2e voter password"
 
 
@@ -57,8 +56,8 @@ def _summary(env, story_id="macbeth"):
 @pytest.mark.timeout(1800)
 def test_make_run_end_to_end(tmp_path):
     port = free_port()
-    env = dict(os.environ, FIRESIDE_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1",
-               FIRESIDE_ADMIN_PASSWORD=ADMIN_PASSWORD)
+    env = dict(os.environ, FIRESIDE_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1")
+    env.pop("FIRESIDE_ADMIN_PASSWORD", None)      # as on a fresh machine: `up` generates it and prints it once
     shots = ROOT / "docs" / "screenshots" if os.environ.get("FIRESIDE_UPDATE_SCREENSHOTS") else tmp_path / "shots"
     shots.mkdir(parents=True, exist_ok=True)
     site = tmp_path / "site"          # the docs site (chapters as stored; `make docs` executes them too)
@@ -80,6 +79,10 @@ def test_make_run_end_to_end(tmp_path):
             except Exception:
                 assert time.time() - t0 < 600, "the dashboards did not come up"
                 time.sleep(1)
+        shown = re.findall(r"account admin created; its password, shown this once: (\S+)",
+                           (tmp_path / "up.log").read_text())
+        assert len(shown) == 1, (tmp_path / "up.log").read_text()
+        admin_password = shown[0]
         # the first run of each pipeline succeeds
         t0 = time.time()
         while True:
@@ -99,7 +102,7 @@ def test_make_run_end_to_end(tmp_path):
             page.goto(f"{base}/login")
             page.locator("#username").wait_for(timeout=30000)
             page.screenshot(path=str(shots / "signin.png"))
-            login(page, base, "admin", ADMIN_PASSWORD, "/")     # every dashboard wants a signed-in user
+            login(page, base, "admin", admin_password, "/")     # every dashboard wants a signed-in user
             def visit(slug, *texts, wait_ms=1500):
                 page.goto(f"{base}/{slug}")
                 for t in texts:  # the first *visible* match (a hidden <option> of a filter may match first)
@@ -190,4 +193,4 @@ def test_make_run_end_to_end(tmp_path):
     assert left == [], [(p.pid, p.cmdline()) for p in left]
     log_text = (tmp_path / "up.log").read_text()
     assert "stopped" in log_text
-    assert "account admin created with FIRESIDE_ADMIN_PASSWORD" in log_text and ADMIN_PASSWORD not in log_text
+    assert log_text.count(admin_password) == 1          # printed once, at the first start; never logged again
