@@ -39,7 +39,7 @@ $(SYSDEPS_STAMP): Makefile
 	command -v ffmpeg >/dev/null || missing="$$missing ffmpeg"
 	command -v chromium >/dev/null || missing="$$missing chromium"
 	command -v redis-server >/dev/null || missing="$$missing redis-server"
-	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || missing="$$missing postgresql"
+	ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null || missing="$$missing postgresql"
 	if [ -n "$$missing" ]; then
 	  if command -v apt-get >/dev/null && [ "$$(id -u)" = 0 ]; then
 	    echo "installing system packages:$$missing"
