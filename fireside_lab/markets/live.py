@@ -127,7 +127,8 @@ class TradeStream:
       stream's trades are taken: `download_trades` from the last stored trade up to and including the millisecond of
       the newest trade of the stream's first call, so the stored trades equal a full REST download. A market quiet for
       `quiet_s` (5 s) after subscribing is filled up to now at once, so trades made while it was down do not wait for
-      the next one.
+      the next one; so is one quiet for `quiet_s` after a trade, once (ccxt hands a trade that came between two calls
+      over only with the next message).
     - A dropped stream (ccxt's `NetworkError`, or `StreamDropped`: the connection carrying the market was replaced
       between two calls) is subscribed again after a backoff (doubling from `FIRESIDE_MARKETS_STREAM_BACKOFF_BASE_S`, up
       to `…_MAX_S`, with jitter); a market down longer than `FIRESIDE_MARKETS_STREAM_STALE_S` is marked `stale`; the
@@ -173,44 +174,61 @@ class TradeStream:
     async def _watch(self, symbol: str):
         import ccxt
         base_s, max_s = self.backoff
-        delay, first = base_s, True
-        while True:
-            try:
-                params = dict(_STREAM_PARAMS.get(self.exchange, {}))
-                pending = asyncio.ensure_future(self.client.watch_trades(symbol, None, None, params))
-                if not (await asyncio.wait({pending}, timeout=self.quiet_s))[0]:
-                    # subscribed, and the market is quiet: fill up to now (what comes meanwhile is on the stream;
-                    # the fill before its first trade below covers a subscription that took longer)
-                    await self._fill(symbol, None, first)
-                trades = await pending
-                arrived = time.perf_counter()
-                conn = _ws_connection(self.client, symbol)
-                if trades:
-                    # the gap: stored trades up to (and including the millisecond of) the call's newest trade — after
-                    # a quiet drop the call may also hold trades the old connection read after the last call
-                    await self._fill(symbol, max(t["timestamp"] for t in trades) + 1, first)
-                self._take(symbol, trades, arrived)
-                self._mark(symbol, "live", connected_at=utcnow(), error=None)
-                self._down_since[symbol], delay, first = None, base_s, False
-                while True:
-                    trades = await self.client.watch_trades(symbol, None, None, dict(_STREAM_PARAMS.get(self.exchange,
-                                                                                                         {})))
-                    if _ws_connection(self.client, symbol) is not conn:
-                        # not taken: they may come after a gap; the fill that follows the reconnect covers them
-                        raise StreamDropped(f"{self.exchange} {symbol}: the connection closed between two calls")
-                    self._take(symbol, trades, time.perf_counter())
-            except ccxt.BadSymbol as e:
-                self._mark(symbol, "stale", error=f"unknown symbol: {e}"[:500])
-                return
-            except (ccxt.NetworkError, ccxt.ExchangeError, StreamDropped) as e:
-                self.stats[symbol]["reconnects"] += 1
-                if self._down_since[symbol] is None: self._down_since[symbol] = time.monotonic()
-                down_s = time.monotonic() - self._down_since[symbol]
-                self._mark(symbol, "stale" if down_s > self.stale_s else "reconnecting",
-                           reconnects=self.stats[symbol]["reconnects"], error=f"{type(e).__name__}: {e}"[:500])
-                log.warning("%s %s stream down (%s); again in %.1f s", self.exchange, symbol, type(e).__name__, delay)
-                await asyncio.sleep(delay * random.uniform(0.5, 1.0))
-                delay = min(2 * delay, max_s)
+        delay, first, pending = base_s, True, None
+        def call():
+            params = dict(_STREAM_PARAMS.get(self.exchange, {}))
+            return asyncio.ensure_future(self.client.watch_trades(symbol, None, None, params))
+        def dropped():
+            return StreamDropped(f"{self.exchange} {symbol}: the connection closed between two calls")
+        try:
+            while True:
+                try:
+                    pending = pending or call()    # a call a quiet drop left waiting goes on (on the new connection)
+                    if not (await asyncio.wait({pending}, timeout=self.quiet_s))[0]:
+                        # subscribed, and the market is quiet: fill up to now (what comes meanwhile is on the stream;
+                        # the fill before its first trade below covers a subscription that took longer)
+                        await self._fill(symbol, None, first)
+                    trades, pending = await pending, None
+                    arrived = time.perf_counter()
+                    conn = _ws_connection(self.client, symbol)
+                    if trades:
+                        # the gap: stored trades up to (and including the millisecond of) the call's newest trade —
+                        # after a quiet drop the call may also hold trades the old connection read after the last call
+                        await self._fill(symbol, max(t["timestamp"] for t in trades) + 1, first)
+                    self._take(symbol, trades, arrived)
+                    self._mark(symbol, "live", connected_at=utcnow(), error=None)
+                    self._down_since[symbol], delay, first = None, base_s, False
+                    quiet_filled = False
+                    while True:
+                        pending = call()
+                        while not (await asyncio.wait({pending}, timeout=self.quiet_s))[0]:
+                            # quiet: after a quiet drop this call waits on a new connection, and may get no trade
+                            if _ws_connection(self.client, symbol) is not conn: raise dropped()
+                            if not quiet_filled:
+                                # a trade that came while no call waited stays in ccxt's cache until the next message
+                                await self._fill(symbol, None, False)
+                                quiet_filled = True
+                        trades, pending = pending.result(), None
+                        if _ws_connection(self.client, symbol) is not conn:
+                            raise dropped()   # not taken: they may follow a gap; the fill after it covers them
+                        self._take(symbol, trades, time.perf_counter())
+                        quiet_filled = quiet_filled and not trades
+                except ccxt.BadSymbol as e:
+                    self._mark(symbol, "stale", error=f"unknown symbol: {e}"[:500])
+                    return
+                except (ccxt.NetworkError, ccxt.ExchangeError, StreamDropped) as e:
+                    if pending is not None and pending.done(): pending = None     # the call that failed
+                    self.stats[symbol]["reconnects"] += 1
+                    if self._down_since[symbol] is None: self._down_since[symbol] = time.monotonic()
+                    down_s = time.monotonic() - self._down_since[symbol]
+                    self._mark(symbol, "stale" if down_s > self.stale_s else "reconnecting",
+                               reconnects=self.stats[symbol]["reconnects"], error=f"{type(e).__name__}: {e}"[:500])
+                    log.warning("%s %s stream down (%s); again in %.1f s", self.exchange, symbol, type(e).__name__,
+                                delay)
+                    await asyncio.sleep(delay * random.uniform(0.5, 1.0))
+                    delay = min(2 * delay, max_s)
+        finally:
+            if pending is not None and not pending.done(): pending.cancel()
 
     def _take(self, symbol: str, trades: list[dict], arrived: float):
         self._pending[symbol].extend((t, arrived) for t in trades)
@@ -218,15 +236,21 @@ class TradeStream:
         if len(self._pending[symbol]) >= self.batch_trades: self._wake.set()
 
     async def _fill(self, symbol: str, until_ms: Optional[int], first: bool):
-        """The REST download of the gap before the stream's first trade, up to `until_ms` (None: up to now); nothing on
-        a first start with nothing stored and no `since_ms`."""
+        """The REST download of what the stream did not carry (the gap before its first trade, or a lull's last trade),
+        up to `until_ms` (None: up to now); nothing on a first start with nothing stored and no `since_ms`."""
         if first and self.since_ms is None and last_trade(self.exchange, symbol, store=self.store) is None: return
-        def fill():
+        def fill():    # all in the thread: a stop that cancels the watcher meanwhile loses none of it (`run` waits)
             with self._lock:
-                return download_trades(self.rest, symbol, since_ms=self.since_ms, until_ms=until_ms, store=self.store)
-        r = await asyncio.to_thread(fill)
-        self.stats[symbol]["filled"] += r["new"]
-        log.info("%s %s: %d trades filled by REST before the stream's first", self.exchange, symbol, r["new"])
+                r, s = download_trades(self.rest, symbol, since_ms=self.since_ms, until_ms=until_ms,
+                                       store=self.store), self.stats[symbol]
+                s["filled"] += r["new"]
+                if r["new"]:      # the market's last trade may have come by REST (a lull's, a gap's at the end)
+                    newest = last_trade(self.exchange, symbol, store=self.store)
+                    s["last_trade_ms"] = max(s.get("last_trade_ms", 0), int(newest["timestamp_ms"]))
+                    _set_stream(self.store, self.exchange, symbol, last_trade_ms=s["last_trade_ms"])
+                log.info("%s %s: %d trades filled by REST (up to %s)", self.exchange, symbol, r["new"],
+                         until_ms or "now")
+        await asyncio.to_thread(fill)
 
     # --- writing ------------------------------------------------------------------------------------------------
     def _due(self, final: bool = False) -> Optional[str]:
@@ -306,6 +330,7 @@ class TradeStream:
                 if not writer.done(): await writer                   # what came is written
             finally:
                 await self.client.close()
+                await asyncio.to_thread(lambda: self._lock.acquire() and self._lock.release())  # a gap fill: done
                 for s in self.symbols:
                     last = {"last_trade_ms": self.stats[s]["last_trade_ms"]} if "last_trade_ms" in self.stats[s] else {}
                     await asyncio.to_thread(self._mark, s, "stopped", trades=self.stats[s]["stored"], **last)
