@@ -183,7 +183,7 @@ class TradeStream:
         try:
             while True:
                 try:
-                    pending = pending or call()    # a call a quiet drop left waiting goes on (on the new connection)
+                    pending = pending or call()    # a call left waiting when its gap fill failed goes on
                     if not (await asyncio.wait({pending}, timeout=self.quiet_s))[0]:
                         # subscribed, and the market is quiet: fill up to now (what comes meanwhile is on the stream;
                         # the fill before its first trade below covers a subscription that took longer)
@@ -198,17 +198,20 @@ class TradeStream:
                     self._take(symbol, trades, arrived)
                     self._mark(symbol, "live", connected_at=utcnow(), error=None)
                     self._down_since[symbol], delay, first = None, base_s, False
-                    quiet_filled = False
+                    quiet_filled, params = False, dict(_STREAM_PARAMS.get(self.exchange, {}))
                     while True:
-                        pending = call()
-                        while not (await asyncio.wait({pending}, timeout=self.quiet_s))[0]:
-                            # quiet: after a quiet drop this call waits on a new connection, and may get no trade
+                        try:    # a timer, not a task per call: calls come thousands a second on a busy market
+                            async with asyncio.timeout(self.quiet_s):
+                                trades = await self.client.watch_trades(symbol, None, None, dict(params))
+                        except TimeoutError:
+                            # quiet (the call is cancelled; what came meanwhile stays in ccxt's cache for the next):
+                            # after a quiet drop this call waited on a new connection, which may bring no trade
                             if _ws_connection(self.client, symbol) is not conn: raise dropped()
                             if not quiet_filled:
                                 # a trade that came while no call waited stays in ccxt's cache until the next message
                                 await self._fill(symbol, None, False)
                                 quiet_filled = True
-                        trades, pending = pending.result(), None
+                            continue
                         if _ws_connection(self.client, symbol) is not conn:
                             raise dropped()   # not taken: they may follow a gap; the fill after it covers them
                         self._take(symbol, trades, time.perf_counter())
