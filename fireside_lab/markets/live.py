@@ -89,6 +89,12 @@ def _ws_connection(pro, symbol: str):
         if any(symbol in re.split(r"[:,|]+", str(k)) for k in list(c.subscriptions)): return c
     return None
 
+def _moved(pro, symbol: str, conn) -> bool:
+    """Whether `symbol`'s trades no longer come on `conn` (its `_ws_connection` when subscribed). Called after every
+    `watch_trades` call: while `conn` is open and registered under its URL it is one dict lookup, not a search."""
+    if conn is not None and getattr(pro, "clients", {}).get(conn.url) is conn: return False
+    return _ws_connection(pro, symbol) is not conn
+
 def _set_stream(st: Store, exchange: str, symbol: str, **values) -> None:
     "Upsert the `market_streams` row of a market with `values` (updated_at set to now)."
     t = market_streams
@@ -175,9 +181,9 @@ class TradeStream:
         import ccxt
         base_s, max_s = self.backoff
         delay, first, pending = base_s, True, None
+        params = _STREAM_PARAMS.get(self.exchange, {})
         def call():
-            params = dict(_STREAM_PARAMS.get(self.exchange, {}))
-            return asyncio.ensure_future(self.client.watch_trades(symbol, None, None, params))
+            return asyncio.ensure_future(self.client.watch_trades(symbol, None, None, dict(params)))
         def dropped():
             return StreamDropped(f"{self.exchange} {symbol}: the connection closed between two calls")
         try:
@@ -198,7 +204,7 @@ class TradeStream:
                     self._take(symbol, trades, arrived)
                     self._mark(symbol, "live", connected_at=utcnow(), error=None)
                     self._down_since[symbol], delay, first = None, base_s, False
-                    quiet_filled, params = False, dict(_STREAM_PARAMS.get(self.exchange, {}))
+                    quiet_filled = False
                     while True:
                         try:    # a timer, not a task per call: calls come thousands a second on a busy market
                             async with asyncio.timeout(self.quiet_s):
@@ -206,13 +212,13 @@ class TradeStream:
                         except TimeoutError:
                             # quiet (the call is cancelled; what came meanwhile stays in ccxt's cache for the next):
                             # after a quiet drop this call waited on a new connection, which may bring no trade
-                            if _ws_connection(self.client, symbol) is not conn: raise dropped()
+                            if _moved(self.client, symbol, conn): raise dropped()
                             if not quiet_filled:
                                 # a trade that came while no call waited stays in ccxt's cache until the next message
                                 await self._fill(symbol, None, False)
                                 quiet_filled = True
                             continue
-                        if _ws_connection(self.client, symbol) is not conn:
+                        if _moved(self.client, symbol, conn):
                             raise dropped()   # not taken: they may follow a gap; the fill after it covers them
                         self._take(symbol, trades, time.perf_counter())
                         quiet_filled = quiet_filled and not trades
