@@ -202,6 +202,11 @@ def _join_partials(c, e, order, dup) -> None:
         c.trades[j] += c.trades[i]
         c.quote_volume[j] += c.quote_volume[i]
 
+@numba.njit(cache=True, nogil=True)
+def _gather(x, keep, out) -> None:
+    "`out[i] = x[keep[i]]` for every `i` (`keep`: int64 row numbers, `out` at least as long)."
+    for i in range(len(keep)): out[i] = x[keep[i]]
+
 def merge_partials(c: Candles, e: RunEnds) -> Candles:
     """Partial candles merged, in place, into one candle per bucket in time order (views of the first rows of `c`;
     `e` is changed too)."""
@@ -220,7 +225,7 @@ def merge_partials(c: Candles, e: RunEnds) -> Candles:
     m = len(keep)
     tmp = _scratch(m, np.int64)                        # one buffer for every column, faulted in once
     for x in c:
-        np.take(x, keep, out=tmp.view(x.dtype))
+        _gather(x, keep, tmp.view(x.dtype))
         x[:m] = tmp.view(x.dtype)
     return Candles(*(x[:m] for x in c))
 

@@ -197,7 +197,7 @@ def _upsert_candles(lake: duckdb.DuckDBPyConnection, exchange: str, symbol: str,
     return len(df)
 
 # %% ../../nbs/markets/07_ohlcv.ipynb #7b2fc85e
-_BATCH_ROWS = 1 << 14   # trades per Arrow batch streamed out of the lake (see above)
+_BATCH_ROWS = 1 << 16   # trades per Arrow batch streamed out of the lake (see above)
 
 def _in_time_order(ts, seq, price, amount, cost) -> tuple:
     "A batch's columns sorted by (timestamp, seq) when time goes back at more than a quarter of its trades, else as is."
@@ -206,12 +206,14 @@ def _in_time_order(ts, seq, price, amount, cost) -> tuple:
     return ts[order], seq[order], price[order], amount[order], cost[order]
 
 def _lake_minutes(lake: duckdb.DuckDBPyConnection, exchange: str, symbol: str, rows: int,
-                  batch_rows: int = _BATCH_ROWS) -> Optional[Candles]:
+                  batch_rows: int = _BATCH_ROWS, whole: bool = False) -> Optional[Candles]:
     """1m candles of one market's stored trades, streamed through the compiled pass (see above); None when the market
     has no trades or a trade has no `seq`. `rows`: about how many trades it has (the partials' arrays grow past it).
+    `whole`: the market holds every trade of the table in this transaction's snapshot, so the read filters nothing.
     At most two batches of trades are in memory at a time."""
-    reader = lake.execute("SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades WHERE exchange = ? "
-                          "AND symbol = ?", [exchange, symbol]).to_arrow_reader(batch_rows)
+    where, params = ("", []) if whole else ("WHERE exchange = ? AND symbol = ?", [exchange, symbol])
+    reader = lake.execute(f"SELECT timestamp_ms, seq, price, amount, cost FROM lake.trades {where}",
+                          params).to_arrow_reader(batch_rows)
     # room for a partial per trade, up to 2^24 (32 years of minutes; more than that grow the arrays)
     out, ends = partials(max(min(rows, 1 << 24), batch_rows))
     last, pending = -1, None
@@ -264,15 +266,16 @@ def _rebuild_sql() -> str:
     SELECT $ex, $sym, timeframe, make_timestamptz(b * 1000), open, high, low, close, volume, trades, quote_volume
     FROM ({union}) ORDER BY timeframe, b"""
 
-def _rebuild_market(lake: duckdb.DuckDBPyConnection, exchange: str, symbol: str, rows: int) -> None:
+def _rebuild_market(lake: duckdb.DuckDBPyConnection, exchange: str, symbol: str, rows: int,
+                    whole: bool = False) -> None:
     """Replace every candle of the whole UTC days that hold the market's trades by candles built from those trades
-    (inside a lake transaction; `rows`: about how many trades it has): one delete, then one insert of all six
-    resolutions — from the compiled pass when every id is an integer without leading zeros, else from
-    `_rebuild_sql`."""
+    (inside a lake transaction; `rows`: how many trades it has; `whole`: they are all the table's trades): one delete,
+    then one insert of all six resolutions — from the compiled pass when every id is an integer without leading
+    zeros, else from `_rebuild_sql`."""
     # seq is unique when no id has a leading zero; `id < '1'` is answered from the files' min/max statistics
     plain = lake.execute("SELECT count(*) FROM lake.trades WHERE exchange = ? AND symbol = ? AND id < '1' "
                          "AND id <> '0'", [exchange, symbol]).fetchone()[0] == 0
-    minutes = _lake_minutes(lake, exchange, symbol, rows) if plain else None
+    minutes = _lake_minutes(lake, exchange, symbol, rows, whole=whole) if plain else None
     if minutes is None:
         lo, hi = lake.execute("SELECT min(timestamp_ms), max(timestamp_ms) FROM lake.trades WHERE exchange = ? "
                               "AND symbol = ?", [exchange, symbol]).fetchone()
@@ -297,11 +300,14 @@ def build_candles(exchange: str = None,   # limit to one exchange (default: all)
     UTC day that has trades is replaced (candles imported for minutes without trades on those days go too). Returns
     `candle_counts` of the markets asked for."""
     st = store or default()
-    markets = st.lake_query("""SELECT exchange, symbol, count(*) FROM lake.trades
-        WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?) GROUP BY ALL""",
-                            [exchange, exchange, symbol, symbol])
     def rebuild(lake):
-        for ex, sym, rows in markets: _rebuild_market(lake, ex, sym, rows)
+        markets = lake.execute("""SELECT exchange, symbol, count(*) FROM lake.trades
+            WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?) GROUP BY ALL""",
+                               [exchange, exchange, symbol, symbol]).fetchall()
+        # the table's row count comes from the lake's metadata (no scan); a market holding all of it is read unfiltered
+        total = lake.execute("SELECT count(*) FROM lake.trades").fetchone()[0] if len(markets) == 1 else None
+        for ex, sym, rows in markets: _rebuild_market(lake, ex, sym, rows, whole=rows == total)
+    st.note_read("lake.trades")
     st.lake_transaction(rebuild)
     return candle_counts(exchange, symbol, store=st)
 

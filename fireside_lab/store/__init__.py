@@ -216,7 +216,9 @@ class Store:
                 raise
         return _retry(once, _lake.is_lake_transient, self.settings.state_retry_s)
 
-    def _note_read(self, sql: str):
+    def note_read(self, sql: str):
+        """Record, in the run's `read_log` when one is active, the lake tables `sql` names — the reads of `lake_query`
+        and its kin are recorded by themselves; a read inside `lake_transaction` is recorded with this."""
         log_ = read_log
         if log_ is not None and self.read_as_of is None: log_.note(self, sql)
 
@@ -255,13 +257,13 @@ class Store:
 
     def lake_query(self, sql: str, params=None) -> list[tuple]:
         "All rows of a lake read (`lake.<table>` names, `?` parameters), retried when the catalog is busy."
-        self._note_read(sql)
+        self.note_read(sql)
         return _retry(lambda: self._reader.execute(sql, params).fetchall(), _lake.is_lake_transient,
                       self.settings.state_retry_s)
 
     def lake_frame(self, sql: str, params=None):
         "A lake read as a pandas DataFrame, retried when the catalog is busy."
-        self._note_read(sql)
+        self.note_read(sql)
         def read():
             with warnings.catch_warnings():         # DuckDB 1.5's own pandas conversion of time zones, under pandas 3.1
                 warnings.filterwarnings("ignore", "The inplace keyword in DataFrame.drop is deprecated")
@@ -271,7 +273,7 @@ class Store:
     def lake_polars(self, sql: str, params=None):
         """A lake read as a polars DataFrame (DuckDB's Arrow result, `.pl()`: columns are not copied through pandas),
         retried when the catalog is busy."""
-        self._note_read(sql)
+        self.note_read(sql)
         return _retry(lambda: self._reader.execute(sql, params).pl(), _lake.is_lake_transient,
                       self.settings.state_retry_s)
 
