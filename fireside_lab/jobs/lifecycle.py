@@ -35,18 +35,23 @@ def _send_all(messages: list[tuple]):
     "Send each message: (run_id, queue) or (run_id, queue, priority)."
     for m in messages: send(m[0], m[1], priority=m[2] if len(m) > 2 else None)
 
-def start_run(st: Store, t: Task, row: dict, also: Callable[[sa.Connection], None] | None = None) -> str:
+def start_run(st: Store, t: Task, row: dict,
+              also: Callable[[sa.Connection], None] | None = None,
+              gate: Callable[[sa.Connection], bool] | None = None) -> str | None:
     """Write the new run `row` of task `t` (a chain: its parent and first step's runs) in one transaction, then send its
-    message(s); `also(conn)` runs in that transaction after the run is written. Returns the run id. Raises
-    `ConstraintError` when `also` or the insert breaks a constraint (then nothing is written, nothing sent)."""
+    message(s); returns the run id. `gate(conn)` runs first in that transaction: when it returns False no run is
+    written (what `gate` wrote commits) and None is returned. `also(conn)` runs in it after the run is written. Raises
+    `ConstraintError` when `gate`, `also` or the insert breaks a constraint (then nothing is written, nothing sent)."""
     def write(conn):
+        if gate is not None and not gate(conn): return None
         if t.kind == "chain": messages = chains.begin_chain(conn, row)
         else:
             insert_run(conn, row)
             messages = [(row["run_id"], row["queue"], row.get("priority"))]
         if also: also(conn)
         return messages
-    _send_all(st.transaction(write))
+    if (messages := st.transaction(write)) is None: return None
+    _send_all(messages)
     return row["run_id"]
 
 def enqueue(task_or_notebook, params: dict | None = None, *,

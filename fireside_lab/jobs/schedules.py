@@ -232,6 +232,9 @@ _UNFINISHED_RUN = (sa.select(_r.run_id, _r.status)
                    .where(_r.schedule == sa.bindparam("schedule"), _r.status.in_(_UNFINISHED), _r.parent_id.is_(None),
                           _r.run_id != sa.bindparam("new"))
                    .order_by(_r.created_at).limit(1))
+_LATER_FIRE = (sa.select(_f.due_at, _f.outcome)
+               .where(_f.schedule == sa.bindparam("schedule"), _f.due_at > sa.bindparam("due"))
+               .order_by(_f.due_at).limit(1))
 _FIRST_WAITING = (sa.select(_f.due_at, _f.detail)
                   .where(_f.schedule == sa.bindparam("schedule"), _f.outcome == "waiting")
                   .order_by(_f.due_at).limit(1))
@@ -313,17 +316,25 @@ def _fire(st: Store, s, due: dt.datetime, late_s: float, grace_s: float) -> str 
         return None
     t, row = _scheduled_run(s, due)
     detail = f"catch-up run, {_late(late_s)} late (after downtime)" if late_s > grace_s else None
-    def decide(conn):
+    def record(conn, outcome: str, why: str) -> bool:
+        conn.execute(_FIRE, {"schedule": s["name"], "due_at": due, "run_id": None, "fired_at": utcnow(),
+                             "outcome": outcome, "detail": why})
+        return False
+    def decide(conn) -> bool:                                    # in the run's transaction, before the run is written
         conn.execute(_LOCK, {"name": s["name"]})                 # one decision per schedule at a time (PostgreSQL)
-        if (why := _blocker(conn, s, row["run_id"])) is not None: raise _NotNow(why)
+        later = conn.execute(_LATER_FIRE, {"schedule": s["name"], "due": due}).first()
+        if later is not None and s["overlap"] != "allow":        # a slow tick: the next due time was decided first
+            return record(conn, "missed", f"decided after the later due time {later.due_at:%Y-%m-%d %H:%M} "
+                                          f"({later.outcome}); overlap policy {s['overlap']} keeps due order")
+        if (why := _blocker(conn, s)) is not None:
+            return record(conn, "skipped" if s["overlap"] == "skip" else "waiting",
+                          f"{why}; overlap policy {s['overlap']}")
+        return True
+    def fired(conn):
         conn.execute(_FIRE, {"schedule": s["name"], "due_at": due, "run_id": row["run_id"], "fired_at": utcnow(),
                              "outcome": "run", "detail": detail})
-    try: return start_run(st, t, row, also=decide)
+    try: return start_run(st, t, row, gate=decide, also=fired)
     except ConstraintError: return None                          # another worker decided this due time first
-    except _NotNow as e:
-        outcome = "skipped" if s["overlap"] == "skip" else "waiting"
-        _record(st, s["name"], due, outcome, f"{e}; overlap policy {s['overlap']}")
-        return None
 
 def scheduler_tick(now: dt.datetime | None = None,   # the scheduler's now (default `clock()`); naive: UTC
                    *, grace_s: float | None = None,  # misfire grace, seconds (default MISFIRE_GRACE_S, times SCALE)
