@@ -40,11 +40,11 @@ def _card(row, kind: str, followed: bool, on_like, on_follow, on_play, engage_ok
         f"<span class='feed-creator'>@{html.escape(row.creator)}</span> · <span class='feed-tags'>{tags}</span><br>"
         f"<small>{'score' if ranked else 'posted'} {score}</small></div>",
         sizing_mode="stretch_width", margin=(0, 8))
-    like = pn.widgets.Button(name="♥ Like", button_type="primary", width=90, css_classes=["feed-like"],
+    like = pn.widgets.Button(label="♥ Like", color="primary", width=90, css_classes=["feed-like"],
                              visible=engage_ok)
-    fol = pn.widgets.Button(name=("Unfollow" if followed else "Follow") + f" @{row.creator}", width=150,
+    fol = pn.widgets.Button(label=("Unfollow" if followed else "Follow") + f" @{row.creator}", width=150,
                             css_classes=["feed-follow"], visible=engage_ok)
-    play = pn.widgets.Button(name="▶ Play", width=80, css_classes=["feed-play"])
+    play = pn.widgets.Button(label="▶ Play", width=80, css_classes=["feed-play"])
     player = pn.Column(width=330)
     like.on_click(lambda e: on_like(row.post_id))
     fol.on_click(lambda e: on_follow(row.creator, followed))
@@ -89,12 +89,12 @@ class FeedDashboard:
         ids = users(store=self.store).user_id.tolist()
         me = self.user.user_id if self.user else None
         others = [u for u in SAMPLE_VIEWERS if u in ids] + [u for u in ids if u not in SAMPLE_VIEWERS]
-        self.view_as = pn.widgets.Select(name="View as", options=[me] + [u for u in others if u != me] if me else [],
+        self.view_as = pn.widgets.Select(label="View as", options=[me] + [u for u in others if u != me] if me else [],
                                          value=me, width=200, visible=bool(self.user and self.user.is_admin))
         self.viewing_note = pn.pane.HTML("", css_classes=["feed-viewing"])
         self.status = pn.pane.Alert("", alert_type="light", visible=False, css_classes=["feed-status"])
         self.lists = {k: pn.Column(sizing_mode="stretch_width", css_classes=[f"feed-list-{k}"]) for k in FEEDS}
-        self.more = {k: pn.widgets.Button(name="More", width=90, visible=False) for k in FEEDS}
+        self.more = {k: pn.widgets.Button(label="More", width=90, visible=False) for k in FEEDS}
         self.cursors: dict = {}
         for k, b in self.more.items(): b.on_click(lambda e, k=k: self.render(k, append=True))
         self.analytics = pn.Column(sizing_mode="stretch_width")

@@ -91,20 +91,20 @@ class HighlightReview:
         import panel as pn
         self.store = store or default()
         self.user = acting_user(store=self.store) if user is SESSION else user
-        self.video = pn.widgets.Select(name="Video", options={}, width=360)
-        self.segment = pn.widgets.Select(name="Segment", options={}, width=360)
+        self.video = pn.widgets.Select(label="Video", options={}, width=360)
+        self.segment = pn.widgets.Select(label="Segment", options={}, width=360)
         who = html.escape(self.user.display_name) if self.user else "nobody (sign in to review)"
         self.reviewer_pane = pn.pane.HTML(f"<p class='hl-reviewer'>Reviewing as <b>{who}</b></p>", width=360)
-        self.start = pn.widgets.FloatInput(name="Start (s)", step=0.04, width=120)
-        self.end = pn.widgets.FloatInput(name="End (s)", step=0.04, width=120)
-        self.accept_btn = pn.widgets.Button(name="Accept", button_type="success", width=110)
-        self.reject_btn = pn.widgets.Button(name="Reject", button_type="danger", width=110)
-        self.adjust_btn = pn.widgets.Button(name="Save adjusted bounds", button_type="primary", width=190)
-        self.detect_btn = pn.widgets.Button(name="Analyse the bundled sample videos", button_type="light", width=300)
-        self.reviewed_btn = pn.widgets.Button(name="Mark video fully reviewed", button_type="light", width=300)
-        self.add_start = pn.widgets.FloatInput(name="Missed start (s)", step=0.04, width=120)
-        self.add_end = pn.widgets.FloatInput(name="Missed end (s)", step=0.04, width=120)
-        self.add_btn = pn.widgets.Button(name="Add missed highlight", button_type="primary", width=190)
+        self.start = pn.widgets.FloatInput(label="Start (s)", step=0.04, width=120)
+        self.end = pn.widgets.FloatInput(label="End (s)", step=0.04, width=120)
+        self.accept_btn = pn.widgets.Button(label="Accept", color="success", width=110)
+        self.reject_btn = pn.widgets.Button(label="Reject", color="danger", width=110)
+        self.adjust_btn = pn.widgets.Button(label="Save adjusted bounds", color="primary", width=190)
+        self.detect_btn = pn.widgets.Button(label="Analyse the bundled sample videos", color="light", width=300)
+        self.reviewed_btn = pn.widgets.Button(label="Mark video fully reviewed", color="light", width=300)
+        self.add_start = pn.widgets.FloatInput(label="Missed start (s)", step=0.04, width=120)
+        self.add_end = pn.widgets.FloatInput(label="Missed end (s)", step=0.04, width=120)
+        self.add_btn = pn.widgets.Button(label="Add missed highlight", color="primary", width=190)
         self.all_labels = pn.pane.DataFrame(pd.DataFrame(), index=False, escape=True, na_rep="",
                                             sizing_mode="stretch_width")
         self._clip_start = 0.0  # where the clip in the player starts in the video, s
@@ -360,12 +360,12 @@ class EvaluationView:
     def __init__(self, *, store: Store | None = None):
         import panel as pn
         self.store = store or default()
-        self.run_btn = pn.widgets.Button(name="Evaluate against the review labels", button_type="primary", width=320)
+        self.run_btn = pn.widgets.Button(label="Evaluate against the review labels", color="primary", width=320)
         self.status = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.side = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.metrics = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.curve = pn.pane.HoloViews(None, height=320, width=480)
-        self.metric = pn.widgets.Select(name="Metric", options=self.METRICS, value="f1", width=260)
+        self.metric = pn.widgets.Select(label="Metric", options=self.METRICS, value="f1", width=260)
         self.trend = pn.pane.HoloViews(None, height=320, sizing_mode="stretch_width")
         self.history = pn.pane.DataFrame(pd.DataFrame(), index=False, sizing_mode="stretch_width")
         self.run_btn.on_click(lambda e: self.run())

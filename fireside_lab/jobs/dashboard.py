@@ -192,20 +192,20 @@ def _say(msg, text: str, *code: str):
 def _runs_tab(pn, msg, user):
     """The runs tab: filters, the table, the selected run's detail with Retry and Cancel (shown to who may use them,
     and checked again when clicked); its (tab, refresh, show, run id input)."""
-    status = pn.widgets.Select(name="status", options=[""] + list(jobs.STATUSES), value="", width=140)
-    task = pn.widgets.TextInput(name="task", placeholder="task name", width=220)
+    status = pn.widgets.Select(label="status", options=[""] + list(jobs.STATUSES), value="", width=140)
+    task = pn.widgets.TextInput(label="task", placeholder="task name", width=220)
     bar = {"progress": {"type": "progress", "max": 100, "legend": True}}
     table = pn.widgets.Tabulator(runs_frame(user=user), disabled=True, selectable=1, show_index=False,
                                  pagination="remote", page_size=15, formatters=bar, sizing_mode="stretch_width",
-                                 name="runs")
-    run_id = pn.widgets.TextInput(name="run", placeholder="run id", width=260)
+                                 label="runs")
+    run_id = pn.widgets.TextInput(label="run", placeholder="run id", width=260)
     detail = pn.pane.HTML("<p><i>select a run</i></p>", sizing_mode="stretch_width")
     notebook = pn.pane.HTML("", sizing_mode="stretch_width")
-    retry_button = pn.widgets.Button(name="Retry", button_type="primary", width=90, visible=False)
-    rerun_button = pn.widgets.Button(name="Re-run exactly", button_type="primary", width=130, visible=False)
-    resume_button = pn.widgets.Button(name="Resume from the failed cell", button_type="primary", width=220,
+    retry_button = pn.widgets.Button(label="Retry", color="primary", width=90, visible=False)
+    rerun_button = pn.widgets.Button(label="Re-run exactly", color="primary", width=130, visible=False)
+    resume_button = pn.widgets.Button(label="Resume from the failed cell", color="primary", width=220,
                                       visible=False)
-    cancel_button = pn.widgets.Button(name="Cancel", button_type="warning", width=90, visible=False)
+    cancel_button = pn.widgets.Button(label="Cancel", color="warning", width=90, visible=False)
 
     def may_view(rid):
         try: r = jobs.get_run(rid)
@@ -265,8 +265,8 @@ def _runs_tab(pn, msg, user):
 def _presets_tab(pn, msg, run_id, refresh, user):
     "The presets tab: the presets `user` may view, and one chosen to run now (for who may run it)."
     frame = presets_frame(user)
-    chosen = pn.widgets.Select(name="preset", options=frame["name"].tolist(), width=240)
-    run_now = pn.widgets.Button(name="Run now", button_type="primary", width=100)
+    chosen = pn.widgets.Select(label="preset", options=frame["name"].tolist(), width=240)
+    run_now = pn.widgets.Button(label="Run now", color="primary", width=100)
     def allowed_now(name): return bool(name) and can(user, "run", "preset", name)
     run_now.visible = allowed_now(chosen.value)
     chosen.param.watch(lambda e: setattr(run_now, "visible", allowed_now(e.new)), "value")
@@ -291,7 +291,7 @@ def _schedules_table(pn, msg, refresh, user):
     fixed = {c: None for c in SCHEDULE_COLUMNS if c != "enabled"}
     editable = can(user, "change", "schedule")
     table = pn.widgets.Tabulator(schedules_frame(user), show_index=False, sizing_mode="stretch_width",
-                                 name="schedules", disabled=not editable,
+                                 label="schedules", disabled=not editable,
                                  editors={"enabled": {"type": "tickCross"}, **fixed},
                                  formatters={"enabled": {"type": "tickCross"}})
     def on_edit(event):
@@ -318,13 +318,13 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
     msg = pn.pane.Markdown("")
     runs_tab, refresh_runs, show, run_id = _runs_tab(pn, msg, user)
     workers_t = pn.widgets.Tabulator(workers_frame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-                                     name="workers")
+                                     label="workers")
     dead_t = pn.widgets.Tabulator(dead_letter_frame(), disabled=True, show_index=False, sizing_mode="stretch_width",
-                                  name="dead letter")
+                                  label="dead letter")
     failures_t = pn.widgets.Tabulator(failures_frame(user), disabled=True, show_index=False,
-                                      sizing_mode="stretch_width", name="failures")
+                                      sizing_mode="stretch_width", label="failures")
     queue_t = pn.widgets.Tabulator(queue_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
-                                   name="queue")
+                                   label="queue")
     depth = pn.pane.Markdown(queue_depth_text())
     def refresh(*_):
         refresh_runs()
@@ -333,7 +333,7 @@ def dashboard(refresh_ms: int = 2000,  # how often a served page refreshes, mill
         fires_t.value = fires_frame(user)
     schedules_t = _schedules_table(pn, msg, refresh, user)
     fires_t = pn.widgets.Tabulator(fires_frame(user), disabled=True, show_index=False, sizing_mode="stretch_width",
-                                   name="schedule fires")
+                                   label="schedule fires")
     presets_tab = _presets_tab(pn, msg, run_id, refresh, user)
     note = pn.pane.Markdown("Cron times are UTC. Tick *enabled* to switch a schedule on or off. *overlap*: what a due "
                             "time does while the previous run is unfinished (skip, queue, allow); *misfire*: what a "

@@ -84,12 +84,12 @@ class MarketsDashboard:
         import panel as pn
         self.store = store or default()
         self.user = acting_user(store=self.store) if user is SESSION else user
-        self.market = pn.widgets.Select(name="Market", options={}, width=260)
-        self.timeframe = pn.widgets.Select(name="Resolution", options=list(TIMEFRAMES), value="5m", width=120)
-        self.window = pn.widgets.IntInput(name="Latest candles", value=300, start=10, end=20000, step=50, width=130)
-        self.fill_gaps = pn.widgets.Checkbox(name="Fill gaps", value=False)
-        self.refresh_button = pn.widgets.Button(name="Refresh", button_type="default", width=90)
-        self.follow = pn.widgets.Checkbox(name="Follow live", value=True)
+        self.market = pn.widgets.Select(label="Market", options={}, width=260)
+        self.timeframe = pn.widgets.Select(label="Resolution", options=list(TIMEFRAMES), value="5m", width=120)
+        self.window = pn.widgets.IntInput(label="Latest candles", value=300, start=10, end=20000, step=50, width=130)
+        self.fill_gaps = pn.widgets.Checkbox(label="Fill gaps", value=False)
+        self.refresh_button = pn.widgets.Button(label="Refresh", color="default", width=90)
+        self.follow = pn.widgets.Checkbox(label="Follow live", value=True)
         self._seen_snapshot = None
         self.header = pn.pane.Markdown("", sizing_mode="stretch_width")
         self.chart = pn.pane.HoloViews(None, sizing_mode="stretch_width", min_height=480)

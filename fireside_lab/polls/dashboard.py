@@ -129,9 +129,10 @@ def vote_view(poll_id: str,
     poll = get_poll(poll_id, store=st)
     voter = user.user_id if user is not None else guest
     shown = html.escape(user.display_name if user is not None else "guest") if voter else ""
-    if poll.kind == "single": choice = pn.widgets.RadioBoxGroup(name="choice", options=list(poll.options), inline=False)
-    else: choice = pn.widgets.CheckBoxGroup(name="choices", options=list(poll.options), inline=False)
-    button = pn.widgets.Button(name="Vote", button_type="primary", width=120)
+    if poll.kind == "single":
+        choice = pn.widgets.RadioBoxGroup(label="choice", options=list(poll.options), inline=False)
+    else: choice = pn.widgets.CheckBoxGroup(label="choices", options=list(poll.options), inline=False)
+    button = pn.widgets.Button(label="Vote", color="primary", width=120)
     msg = pn.pane.Alert("", alert_type="light", visible=False, sizing_mode="stretch_width")
     def cast(_=None):
         if not voter or not may_vote(poll, user, guest, st):       # the server-side check: a forged click ends here
@@ -176,19 +177,19 @@ def create_view(on_created: Optional[Callable[[Poll], None]] = None,  # called w
     who needs `change` on polls (`create` checks it again on the server)."""
     st = store or default()
     user = acting_user(store=st) if user is SESSION else user
-    question = pn.widgets.TextInput(name="question", placeholder="Question", width=420)
-    options = pn.widgets.TextAreaInput(name="options", placeholder="One option per line", height=120, width=420)
-    poll_id = pn.widgets.TextInput(name="poll id", placeholder="poll id (optional; letters, digits, - and _)",
+    question = pn.widgets.TextInput(label="question", placeholder="Question", width=420)
+    options = pn.widgets.TextAreaInput(label="options", placeholder="One option per line", height=120, width=420)
+    poll_id = pn.widgets.TextInput(label="poll id", placeholder="poll id (optional; letters, digits, - and _)",
                                    width=420)
-    kind = pn.widgets.RadioButtonGroup(name="kind", options=["single", "multiple"], value="single")
-    privacy = pn.widgets.Select(name="privacy", options=["none", "keep probability p", "epsilon ε"], value="none",
+    kind = pn.widgets.RadioButtonGroup(label="kind", options=["single", "multiple"], value="single")
+    privacy = pn.widgets.Select(label="privacy", options=["none", "keep probability p", "epsilon ε"], value="none",
                                 width=200)
-    level = pn.widgets.FloatInput(name="p or ε", value=0.5, step=0.05, width=200)
-    voters = pn.widgets.TextInput(name="allowed voters",
+    level = pn.widgets.FloatInput(label="p or ε", value=0.5, step=0.05, width=200)
+    voters = pn.widgets.TextInput(label="allowed voters",
                                   placeholder="allowed voters: user ids, comma separated (optional)", width=420)
-    change = pn.widgets.Checkbox(name="voters may change their vote")
-    public = pn.widgets.Checkbox(name="public: anyone with the link may vote, without an account")
-    button = pn.widgets.Button(name="Create poll", button_type="primary", width=140)
+    change = pn.widgets.Checkbox(label="voters may change their vote")
+    public = pn.widgets.Checkbox(label="public: anyone with the link may vote, without an account")
+    button = pn.widgets.Button(label="Create poll", color="primary", width=140)
     msg = pn.pane.Alert("", alert_type="light", visible=False, width=420)
     def create(_=None):
         if not can(user, "change", "poll", store=st):
@@ -237,7 +238,7 @@ def _poll_page(poll_id: str, st: Store, user: User | None, guest: str | None) ->
         live.refresh = lambda force=False: None
     ballot = vote_view(poll_id, on_vote=lambda: live.refresh(force=True), user=user, guest=guest, store=st)
     may_close = can(user, "change", "poll", poll.poll_id, store=st)
-    close = pn.widgets.Button(name="Close poll", button_type="default", width=120, disabled=poll.status() == "closed",
+    close = pn.widgets.Button(label="Close poll", color="default", width=120, disabled=poll.status() == "closed",
                               visible=may_close)
     note = pn.pane.Alert("", alert_type="danger", visible=False)
     def do_close(_):

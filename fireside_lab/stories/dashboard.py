@@ -72,7 +72,7 @@ class StoriesView:
         self.store = store or default()
         self.user = acting_user(store=self.store) if user is SESSION else user
         self.period_ms = period_ms
-        self.story = pn.widgets.Select(name="Suggestions of story", options={}, width=360)
+        self.story = pn.widgets.Select(label="Suggestions of story", options={}, width=360)
         self.cards = pn.Column(sizing_mode="stretch_width")
         self.table = pn.pane.DataFrame(suggestion_rows(pd.DataFrame()), index=False, sizing_mode="stretch_width",
                                        escape=True)
