@@ -292,6 +292,21 @@ def _rebuild_market(lake: duckdb.DuckDBPyConnection, exchange: str, symbol: str,
                         volume, trades, quote_volume FROM _fl_built""", dict(ex=exchange, sym=symbol))
     finally: lake.unregister("_fl_built")
 
+def _markets(lake: duckdb.DuckDBPyConnection, exchange: str | None, symbol: str | None) -> list[tuple]:
+    """The markets of the stored trades to rebuild (inside a lake transaction; `exchange` / `symbol`: only these):
+    (exchange, symbol, trades, whole) tuples, `whole` when the market holds every trade of the table. A table of one
+    market is found so without a scan: no file's min/max statistics admit another exchange or symbol, and DuckLake
+    counts the table's rows from its metadata. Otherwise one group-by over the two string columns."""
+    one = lake.execute("SELECT exchange, symbol FROM lake.trades LIMIT 1").fetchone()
+    if one is None: return []
+    if not any(lake.execute(f"SELECT 1 FROM lake.trades WHERE {c} <> ? LIMIT 1", [v]).fetchone()
+               for c, v in zip(("exchange", "symbol"), one)):
+        if exchange not in (None, one[0]) or symbol not in (None, one[1]): return []
+        return [(*one, lake.execute("SELECT count(*) FROM lake.trades").fetchone()[0], True)]
+    return [(*m, False) for m in lake.execute("""SELECT exchange, symbol, count(*) FROM lake.trades
+        WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?) GROUP BY ALL""",
+                                             [exchange, exchange, symbol, symbol]).fetchall()]
+
 def build_candles(exchange: str = None,   # limit to one exchange (default: all)
                   symbol: str = None,     # limit to one symbol (default: all)
                   *, store: Store | None = None,  # the store (default: the process's)
@@ -301,12 +316,7 @@ def build_candles(exchange: str = None,   # limit to one exchange (default: all)
     `candle_counts` of the markets asked for."""
     st = store or default()
     def rebuild(lake):
-        markets = lake.execute("""SELECT exchange, symbol, count(*) FROM lake.trades
-            WHERE (?::VARCHAR IS NULL OR exchange = ?) AND (?::VARCHAR IS NULL OR symbol = ?) GROUP BY ALL""",
-                               [exchange, exchange, symbol, symbol]).fetchall()
-        # the table's row count comes from the lake's metadata (no scan); a market holding all of it is read unfiltered
-        total = lake.execute("SELECT count(*) FROM lake.trades").fetchone()[0] if len(markets) == 1 else None
-        for ex, sym, rows in markets: _rebuild_market(lake, ex, sym, rows, whole=rows == total)
+        for ex, sym, rows, whole in _markets(lake, exchange, symbol): _rebuild_market(lake, ex, sym, rows, whole)
     st.note_read("lake.trades")
     st.lake_transaction(rebuild)
     return candle_counts(exchange, symbol, store=st)
