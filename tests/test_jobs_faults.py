@@ -89,6 +89,19 @@ def _alive(procs: list[psutil.Process]) -> list[psutil.Process]:
     return out
 
 
+def _describe(procs: list[psutil.Process]) -> str:
+    "Each process: pid, status, command line, threads and the kernel function it sleeps in (/proc/PID/wchan)."
+    lines = []
+    for p in procs:
+        try:
+            wchan = Path(f"/proc/{p.pid}/wchan").read_text() if Path(f"/proc/{p.pid}/wchan").exists() else "?"
+            cmd = " ".join(p.cmdline())[:200]
+            lines.append(f"  {p.pid} {p.status()} threads={p.num_threads()} wchan={wchan} {cmd}")
+        except psutil.Error as e:
+            lines.append(f"  {p.pid} gone while described ({type(e).__name__})")
+    return "\n".join(lines)
+
+
 def _settle(fault: str, ids: dict, out: Path, t_fault, timeout: float = 240) -> dict:
     "Wait for every run to end; check each ended once, with one output; record the fault's row of the table."
     t0 = time.time()
@@ -185,8 +198,12 @@ def test_sigkill_consumer_parent(tmp_path, redis_url, notebook):
         t0 = time.time()
         while _alive(family) and time.time() - t0 < 60:
             time.sleep(0.2)
-        left = [(p.pid, p.name()) for p in _alive(family)]
-        assert not left, f"processes of the killed worker still running: {left}"
+        left = _alive(family)
+        if left:                                                # what they were doing, for the report; then end them
+            said = _describe(left) + "\nthe worker's log, its end:\n" + w.log.read_text()[-4000:]
+            for p in left:
+                with contextlib.suppress(psutil.Error): p.kill()
+            pytest.fail(f"processes of the killed worker still running 60 s later:\n{said}")
         w2 = _worker()                                          # what a supervisor does
         try:
             row = _settle("consumer parent", ids, out, t_fault)
