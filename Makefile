@@ -11,7 +11,8 @@ PIP    := $(PY) -m pip
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
-PYTEST_ARGS ?= --durations=25   # the slowest tests, listed for the 20-minute aim
+# the slowest tests, listed for the 20-minute aim
+PYTEST_ARGS ?= --durations=25
 # the floor under the line coverage `make test` measures: 89.1 % measured (2026-12-06), less 3 points of noise
 COVERAGE_FLOOR ?= 86
 COV := COVERAGE_RCFILE=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/.coverage $(VENV)/bin/coverage

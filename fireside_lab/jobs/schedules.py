@@ -288,10 +288,14 @@ def _scheduled_run(s, due: dt.datetime) -> tuple:
                       retries=s["retries"], retry_delay=s["retry_delay"], schedule=s["name"], due_at=due,
                       preset=s["preset"])
 
+def _fire_row(name: str, due: dt.datetime, outcome: str, detail: str | None, run_id: str | None = None) -> dict:
+    "The `schedule_fires` row deciding due time `due` of schedule `name`, decided now."
+    return {"schedule": name, "due_at": due, "run_id": run_id, "fired_at": utcnow(), "outcome": outcome,
+            "detail": detail}
+
 def _record(st: Store, name: str, due: dt.datetime, outcome: str, detail: str):
-    "Record a due time that started no run (`skipped`, `waiting`, `missed`); another worker's record wins."
-    try: st.execute(_FIRE, {"schedule": name, "due_at": due, "run_id": None, "fired_at": utcnow(),
-                            "outcome": outcome, "detail": detail})
+    "Record a due time found `missed` (misfire policy skip), in a transaction of its own; another worker's record wins."
+    try: st.execute(_FIRE, _fire_row(name, due, outcome, detail))
     except ConstraintError: pass
 
 def _release(st: Store, s) -> str | None:
@@ -317,8 +321,7 @@ def _fire(st: Store, s, due: dt.datetime, late_s: float, grace_s: float) -> str 
     t, row = _scheduled_run(s, due)
     detail = f"catch-up run, {_late(late_s)} late (after downtime)" if late_s > grace_s else None
     def record(conn, outcome: str, why: str) -> bool:
-        conn.execute(_FIRE, {"schedule": s["name"], "due_at": due, "run_id": None, "fired_at": utcnow(),
-                             "outcome": outcome, "detail": why})
+        conn.execute(_FIRE, _fire_row(s["name"], due, outcome, why))
         return False
     def decide(conn) -> bool:                                    # in the run's transaction, before the run is written
         conn.execute(_LOCK, {"name": s["name"]})                 # one decision per schedule at a time (PostgreSQL)
@@ -330,9 +333,7 @@ def _fire(st: Store, s, due: dt.datetime, late_s: float, grace_s: float) -> str 
             return record(conn, "skipped" if s["overlap"] == "skip" else "waiting",
                           f"{why}; overlap policy {s['overlap']}")
         return True
-    def fired(conn):
-        conn.execute(_FIRE, {"schedule": s["name"], "due_at": due, "run_id": row["run_id"], "fired_at": utcnow(),
-                             "outcome": "run", "detail": detail})
+    def fired(conn): conn.execute(_FIRE, _fire_row(s["name"], due, "run", detail, row["run_id"]))
     try: return start_run(st, t, row, gate=decide, also=fired)
     except ConstraintError: return None                          # another worker decided this due time first
 
