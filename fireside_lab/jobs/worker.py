@@ -32,9 +32,9 @@ from ..store import Store, default, utcnow
 log = logging.getLogger("fireside_lab.jobs")
 
 # %% auto #0
-__all__ = ['log', 'DEVICE_INFO_TTL_S', 'recover_orphans', 'on_interrupted', 'requeue_lost', 'write_heartbeat',
-           'workers', 'cuda_devices', 'parse_nvidia_smi', 'device_info', 'parent_death_signal', 'die_with_parent',
-           'stop_process_groups', 'run_worker']
+__all__ = ['log', 'DEVICE_INFO_TTL_S', 'ORPHAN_GRACE_S', 'recover_orphans', 'on_interrupted', 'requeue_lost',
+           'write_heartbeat', 'workers', 'cuda_devices', 'parse_nvidia_smi', 'device_info', 'parent_death_signal',
+           'die_with_parent', 'stop_process_groups', 'run_worker']
 
 # %% ../../nbs/jobs/11_worker.ipynb #edba351f
 _RUNNING = (sa.select(tables.runs.c.run_id, tables.runs.c.worker, tables.runs.c.consumer, tables.runs.c.started_at)
@@ -202,15 +202,41 @@ def parent_death_signal(sig: int = signal.SIGTERM) -> bool:
         log.warning("no prctl(PR_SET_PDEATHSIG) here: a worker process may outlive its parent")
     return False
 
+ORPHAN_GRACE_S = 15.0   # seconds a process whose consumer died may take to end its run before it is ended hard
+
+def _end_hard_after(orphaned: threading.Event, seconds: float) -> None:
+    """Start a daemon thread that, `seconds` after `orphaned` is set, SIGKILLs this process's children (kernels) and
+    ends the process with status 70 (`os._exit`: no cleanup that could block); it says so on the standard error
+    first. Started beforehand, so that the signal handler only sets an event: starting a thread there could wait for
+    a lock of `threading` held by the code it interrupted."""
+    def watch():
+        orphaned.wait()
+        time.sleep(seconds)
+        with contextlib.suppress(OSError):
+            os.write(2, f"process {os.getpid()}: its consumer is gone and it still runs {seconds:g} s later; "
+                        "ending it and its children\n".encode())
+        try:
+            import psutil
+            for child in psutil.Process().children(recursive=True):
+                with contextlib.suppress(psutil.Error): child.kill()
+        finally: os._exit(70)
+    threading.Thread(target=watch, daemon=True, name="fireside-orphan-watch").start()
+
 def die_with_parent(parent: int,          # pid of the consumer that forked this process
-                    stop_flag=None):      # the consumer's stop flag (huey's `ForkSafeFlag`), set when it died
+                    stop_flag=None,       # the consumer's stop flag (huey's `ForkSafeFlag`), set when it died
+                    grace_s: float | None = None,  # then ended hard this many seconds later (default ORPHAN_GRACE_S)
+                   ):
     """In a process forked by a consumer (huey's `init_child`): on the parent's death, SIGTERM arrives; if the parent
-    is gone, set `stop_flag` and raise KeyboardInterrupt (huey interrupts the task in flight, the loop ends); otherwise
+    is gone, set `stop_flag`, start a timer that ends the process (and kills its children) `grace_s` seconds later
+    whatever it is doing, and raise KeyboardInterrupt (huey interrupts the task in flight, the loop ends); otherwise
     the SIGTERM goes to the handler installed before. A parent already gone before this call ends the process now."""
     prev = signal.getsignal(signal.SIGTERM)
+    orphaned = threading.Event()
+    _end_hard_after(orphaned, ORPHAN_GRACE_S if grace_s is None else grace_s)
     def on_term(signum, frame):
         if os.getppid() != parent:
             if stop_flag is not None: stop_flag.set()
+            orphaned.set()
             raise KeyboardInterrupt
         if callable(prev): return prev(signum, frame)
     signal.signal(signal.SIGTERM, on_term)
