@@ -204,13 +204,14 @@ def parent_death_signal(sig: int = signal.SIGTERM) -> bool:
 
 ORPHAN_GRACE_S = 15.0   # seconds a process whose consumer died may take to end its run before it is ended hard
 
-def _end_hard_after(orphaned: threading.Event, seconds: float) -> None:
-    """Start a daemon thread that, `seconds` after `orphaned` is set, SIGKILLs this process's children (kernels) and
-    ends the process with status 70 (`os._exit`: no cleanup that could block); it says so on the standard error
-    first. Started beforehand, so that the signal handler only sets an event: starting a thread there could wait for
-    a lock of `threading` held by the code it interrupted."""
+def _end_hard_after(parent: int, orphaned: threading.Event, seconds: float) -> None:
+    """Start a daemon thread that, `seconds` after `parent` stops being this process's parent (checked every second)
+    or `orphaned` is set, SIGKILLs this process's children (kernels) and ends the process with status 70 (`os._exit`:
+    no cleanup that could block); it says so on the standard error first. It does not rely on a signal handler
+    running, and the handler only sets an event (starting a thread there could wait for a lock of `threading` held
+    by the code it interrupted)."""
     def watch():
-        orphaned.wait()
+        while not orphaned.wait(1.0) and os.getppid() == parent: pass
         time.sleep(seconds)
         with contextlib.suppress(OSError):
             os.write(2, f"process {os.getpid()}: its consumer is gone and it still runs {seconds:g} s later; "
@@ -232,7 +233,7 @@ def die_with_parent(parent: int,          # pid of the consumer that forked this
     the SIGTERM goes to the handler installed before. A parent already gone before this call ends the process now."""
     prev = signal.getsignal(signal.SIGTERM)
     orphaned = threading.Event()
-    _end_hard_after(orphaned, ORPHAN_GRACE_S if grace_s is None else grace_s)
+    _end_hard_after(parent, orphaned, ORPHAN_GRACE_S if grace_s is None else grace_s)
     def on_term(signum, frame):
         if os.getppid() != parent:
             if stop_flag is not None: stop_flag.set()
