@@ -178,16 +178,38 @@ def grow_partials(c: Candles, e: RunEnds, used: int, n: int) -> tuple[Candles, R
     for new, old in zip((*bigger, *bigger_ends), (*c, *e)): new[:used] = old[:used]
     return bigger, bigger_ends
 
+def _windows(start: np.ndarray, back: np.ndarray) -> list[list[int]]:
+    """The row ranges [a, z) (ascending, disjoint) whose sorting puts `start` in order, `start` being sorted between
+    its breaks `back` (ascending rows i with start[i] > start[i + 1]): exactly the rows across which a larger row
+    precedes a smaller one (see above)."""
+    edges = np.concatenate(([0], back + 1, [len(start)]))   # run r: rows edges[r] .. edges[r + 1] - 1, sorted
+    firsts, lasts = start[edges[:-1]], start[edges[1:] - 1]
+    big, k = np.iinfo(np.int64), len(edges) - 1
+    before = np.maximum.accumulate(np.concatenate(([big.min], lasts[:-1])))                # largest before run r
+    after = np.minimum.accumulate(np.concatenate((firsts[1:], [big.max]))[::-1])[::-1]    # smallest after run r
+    out = []
+    for r in range(k):
+        a, z = int(edges[r]), int(edges[r + 1])
+        if before[r] > after[r]: prefix_end, suffix_start = z, a   # the whole run moves
+        else:
+            prefix_end = a + int(np.searchsorted(start[a:z], before[r], side="left"))
+            suffix_start = a + int(np.searchsorted(start[a:z], after[r], side="right"))
+        if prefix_end > a:                                 # joined to the window across the break before (r > 0)
+            out[-1][1] = prefix_end
+        if suffix_start < z:                               # r < k - 1: the rows up to the break after
+            if out and out[-1][1] > suffix_start: out[-1][1] = z
+            else: out.append([suffix_start, z])
+    return out
+
 @numba.njit(cache=True, nogil=True)
-def _join_partials(c, e, order, dup) -> None:
-    """Join, in place, the partials of one bucket into the first of them in `order` (row numbers in bucket order):
-    for each position `r` in `dup` (ascending positions of `order` whose bucket is the one before's), row `order[r]`
-    is joined into that bucket's first row — the open of the partial whose first trade comes first in (timestamp, seq)
-    order, the close of the one whose last trade comes last, extremes and sums combined."""
+def _join_sorted(c, e, dup) -> None:
+    """Join, in place, the partials of one bucket (side by side, in bucket order) into the first of them: each row
+    `i` of `dup` (ascending rows whose bucket is the one before's) goes into its bucket's first row — the open of the
+    partial whose first trade comes first in (timestamp, seq) order, the close of the one whose last trade comes
+    last, extremes and sums combined."""
     j = -1
-    for r in dup:
-        i = order[r]
-        if j < 0 or c.time_ms[i] != c.time_ms[j]: j = order[r - 1]
+    for i in dup:
+        if j < 0 or c.time_ms[i] != c.time_ms[j]: j = i - 1
         if e.first_ms[i] < e.first_ms[j] or (e.first_ms[i] == e.first_ms[j] and e.first_seq[i] < e.first_seq[j]):
             e.first_ms[j] = e.first_ms[i]
             e.first_seq[j] = e.first_seq[i]
@@ -207,25 +229,35 @@ def _gather(x, keep, out) -> None:
     "`out[i] = x[keep[i]]` for every `i` (`keep`: int64 row numbers, `out` at least as long)."
     for i in range(len(keep)): out[i] = x[keep[i]]
 
+@numba.njit(cache=True, nogil=True)
+def _drop_rows(x, dup) -> int:
+    "Move the rows of `x` down over the rows `dup` (ascending), in place; returns how many rows are left."
+    w = dup[0]
+    for k in range(len(dup)):
+        end = dup[k + 1] if k + 1 < len(dup) else len(x)
+        for r in range(dup[k] + 1, end):
+            x[w] = x[r]
+            w += 1
+    return w
+
 def merge_partials(c: Candles, e: RunEnds) -> Candles:
     """Partial candles merged, in place, into one candle per bucket in time order (views of the first rows of `c`;
-    `e` is changed too)."""
+    the rows of `c` and `e` are changed)."""
     start = c.time_ms
     back = np.flatnonzero(start[1:] < start[:-1])      # where the bucket order breaks
-    order = np.arange(len(start))
     if len(back):
-        lo = np.searchsorted(start[:back[0] + 1], start[back[0] + 1:].min(), side="right")
-        hi = back[-1] + 1 + np.searchsorted(start[back[-1] + 1:], start[:back[-1] + 1].max(), side="left")
-        order[lo:hi] = lo + np.argsort(start[lo:hi], kind="stable")
-        start = start[order]
-    dup = np.flatnonzero(start[1:] == start[:-1]) + 1   # positions that continue the bucket before them
-    if not len(back) and not len(dup): return c
-    _join_partials(c, e, order, dup)
-    keep = np.delete(order, dup) if len(dup) else order
-    m = len(keep)
-    tmp = _scratch(m, np.int64)                        # one buffer for every column, faulted in once
-    for x in c:
-        _gather(x, keep, tmp.view(x.dtype))
-        x[:m] = tmp.view(x.dtype)
+        windows = _windows(start, back)
+        tmp = _scratch(max(z - a for a, z in windows), np.int64)   # one buffer for every column and window
+        for a, z in windows:
+            order = np.argsort(start[a:z], kind="stable")
+            for x in (*c, *e):
+                if not len(x): continue                # `trades` of one-trade rows (NO_ROWS)
+                _gather(x[a:z], order, tmp.view(x.dtype))
+                x[a:z] = tmp.view(x.dtype)[:z - a]
+    dup = np.flatnonzero(start[1:] == start[:-1]) + 1   # rows that continue the bucket before them
+    if not len(dup): return c
+    _join_sorted(c, e, dup)
+    m = len(start) - len(dup)
+    for x in c: _drop_rows(x, dup)
     return Candles(*(x[:m] for x in c))
 
