@@ -20,11 +20,12 @@ Building all six resolutions (1m 5m 15m 1h 4h 1d), measured in one run on the sa
     trades as a polars frame (converted before timing) — what a user who reaches past pandas would write.
 The project's lake build against the in-memory baseline (unlike work: storage on one side only) is printed too.
 
-Floors under the lake build, on the same store (medians of the rounds): one scan of the trade columns the candles need
-(DuckDB summing timestamp, seq, price, amount and cost), and the finished candles written into the lake the way the
-build writes them (its INSERT from its Arrow form, rolled back). The build's time over their sum is printed (goal
-<= 1.5x). The write from the rows' own Arrow form (exchange, symbol and timeframe strings in every row) is printed for
-the record: the build's insert beats it, so it is no floor.
+Floors under the lake build, on the same store, measured in every storage round right after the build (so that the
+shared machine's drift hits the build and its floors alike; medians of the rounds): one scan of the trade columns the
+candles need (DuckDB summing timestamp, seq, price, amount and cost), and the finished candles written into the lake
+the way the build writes them (its INSERT from its Arrow form, rolled back). The build's time over their sum is printed
+(goal <= 1.5x), with each round's own ratio. The write from the rows' own Arrow form (exchange, symbol and timeframe
+strings in every row) is printed for the record: the build's insert beats it, so it is no floor.
 
 Market analytics (returns, realized volatility, drawdown, VWAP, volume profiles, correlations) on the built candles
 of XRP/ETH plus the bundled ETH/BTC, LTC/BTC and XMR/BTC 5m candles, at all six resolutions, rounds alternating:
@@ -217,21 +218,58 @@ def main():
         # in memory), then the in-memory computations on freqtrade's loaded DataFrame. Rounds alternate project and
         # baseline, so a change in the shared machine's load hits both alike; before each project build the candles are
         # deleted (not timed), so every build starts from an empty table
+        # floors under the lake build, measured in each storage round right after the build: one scan of the trade
+        # columns the candles need, and writing the finished candles into the lake (from memory, not committed) the
+        # way the build writes them: its INSERT from its Arrow form (`_candle_batches`: timeframe dictionary-encoded,
+        # exchange and symbol as parameters). For the record, also from the lake's own Arrow form of the rows (the
+        # exchange, symbol and timeframe strings in every row), which the build's insert beats
+        from fireside_lab.markets.kernels import Candles
+        from fireside_lab.markets.ohlcv import _candle_batches
+        def write(sql, params=None):
+            gc.collect()
+            t = time.perf_counter()
+            lake.execute("BEGIN TRANSACTION")
+            lake.execute(sql, params)
+            took = time.perf_counter() - t
+            lake.execute("ROLLBACK")
+            return took
+        def floors_now():
+            gc.collect()
+            t = time.perf_counter()
+            lake.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
+            t_scan.append(time.perf_counter() - t)
+            t_write.append(write("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close,
+                                    volume, trades, quote_volume FROM built""", dict(ex="binance", sym="XRP/ETH")))
+            t_rows.append(write("INSERT INTO lake.candles SELECT * FROM built_rows"))
         t_project, t_ft, t_ft_parts, t_pandas, t_mem, t_polars = [], [], [], [], [], []
+        t_scan, t_write, t_rows = [], [], []
         for rnd in range(args.rounds):
             st.lake_transaction(lambda c: c.execute("DELETE FROM lake.candles"))
             gc.collect()
             t = time.perf_counter()
             counts = markets.build_candles(store=st)             # lake → 6 resolutions → lake, one transaction
             t_project.append(time.perf_counter() - t)
+            if rnd == 0:                                          # the finished candles in memory (not timed)
+                parts = {}
+                for tf in TF_SECONDS:
+                    d = lake.execute("""SELECT epoch_ms(open_time) AS time_ms, open, high, low, close, volume, trades,
+                                        quote_volume FROM lake.candles WHERE timeframe = ? ORDER BY open_time""", [tf]).fetchnumpy()
+                    parts[tf] = Candles(*(np.ascontiguousarray(d[k]) for k in Candles._fields))
+                lake.register("built", _candle_batches(parts))
+                lake.register("built_rows", lake.execute("SELECT * FROM lake.candles ORDER BY timeframe, open_time").to_arrow_table())
+                del parts
+            floors_now()
             gc.collect()
             t = time.perf_counter()
             stored, parts = freqtrade_convert_trades_to_ohlcv(ft_dir / "XRP_ETH-trades.feather", ft_dir)
             t_ft.append(time.perf_counter() - t)
             t_ft_parts.append(parts)
             del stored
-            print(f"storage round {rnd + 1}: project build_candles {t_project[-1]:.2f} s, freqtrade trades-to-ohlcv "
-                  f"{t_ft[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
+            print(f"storage round {rnd + 1}: project build_candles {t_project[-1]:.2f} s (floors: scan {t_scan[-1]:.2f} s, "
+                  f"write {t_write[-1]:.2f} s; ratio {t_project[-1] / (t_scan[-1] + t_write[-1]):.2f}x), freqtrade "
+                  f"trades-to-ohlcv {t_ft[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
+        lake.unregister("built")
+        lake.unregister("built_rows")
         gc.collect()
         frame = freqtrade_trades_load(ft_dir / "XRP_ETH-trades.feather")   # the in-memory input of both computations
         import polars as pl
@@ -275,47 +313,14 @@ def main():
         print(f"  ratio polars / project: {med(t_polars) / med(t_mem):.1f}x; polars candles equal freqtrade's: {polars_same}")
         print(f"mixed, for the record: project lake build vs the in-memory baseline (storage work on one side only): "
               f"{med(t_pandas) / med(t_project):.1f}x")
-        # floors under the lake build, measured on the same store, medians of `rounds`: one scan of the trade columns
-        # the candles need, and writing the finished candles into the lake (from memory, not committed) the way the
-        # build writes them: its INSERT from its Arrow form (`_candle_batches`: timeframe dictionary-encoded, exchange
-        # and symbol as parameters). For the record, also from the lake's own Arrow form of the rows (the exchange,
-        # symbol and timeframe strings in every row): the write floor printed before, which the build's insert beats
-        from fireside_lab.markets.kernels import Candles
-        from fireside_lab.markets.ohlcv import _candle_batches
-        parts = {}
-        for tf in TF_SECONDS:
-            d = lake.execute("""SELECT epoch_ms(open_time) AS time_ms, open, high, low, close, volume, trades, quote_volume
-                                FROM lake.candles WHERE timeframe = ? ORDER BY open_time""", [tf]).fetchnumpy()
-            parts[tf] = Candles(*(np.ascontiguousarray(d[k]) for k in Candles._fields))
-        lake.register("built", _candle_batches(parts))
-        lake.register("built_rows", lake.execute("SELECT * FROM lake.candles ORDER BY timeframe, open_time").to_arrow_table())
-        del parts
-        def write(sql, params=None):
-            gc.collect()
-            t = time.perf_counter()
-            lake.execute("BEGIN TRANSACTION")
-            lake.execute(sql, params)
-            took = time.perf_counter() - t
-            lake.execute("ROLLBACK")
-            return took
-        t_scan, t_write, t_rows = [], [], []
-        for rnd in range(args.rounds):
-            gc.collect()
-            t = time.perf_counter()
-            lake.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
-            t_scan.append(time.perf_counter() - t)
-            t_write.append(write("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close,
-                                    volume, trades, quote_volume FROM built""", dict(ex="binance", sym="XRP/ETH")))
-            t_rows.append(write("INSERT INTO lake.candles SELECT * FROM built_rows"))
-        lake.unregister("built")
-        lake.unregister("built_rows")
         del frame
         floors = med(t_scan) + med(t_write)
         print(f"  floors under the lake build, median of {args.rounds}: scanning the trades' columns in the lake "
               f"{med(t_scan):.2f} s; writing the {sum(per_tf.values()):,} finished candles into the lake as the build "
               f"does (from memory, not committed) {med(t_write):.2f} s (from the rows' own Arrow form {med(t_rows):.2f} s)")
-        print(f"  ratio project / (scan + write): {med(t_project) / floors:.2f}x  (goal <= 1.5x); with the rows-form "
-              f"write {med(t_project) / (med(t_scan) + med(t_rows)):.2f}x")
+        print(f"  ratio project / (scan + write): {med(t_project) / floors:.2f}x  (goal <= 1.5x); each round's: "
+              + ", ".join(f"{p / (a + b):.2f}x" for p, a, b in zip(t_project, t_scan, t_write))
+              + f"; with the rows-form write {med(t_project) / (med(t_scan) + med(t_rows)):.2f}x")
 
         # same candles?
         same = True
