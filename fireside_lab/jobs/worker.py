@@ -228,9 +228,10 @@ def die_with_parent(parent: int,          # pid of the consumer that forked this
                     grace_s: float | None = None,  # then ended hard this many seconds later (default ORPHAN_GRACE_S)
                    ):
     """In a process forked by a consumer (huey's `init_child`): on the parent's death, SIGTERM arrives; if the parent
-    is gone, set `stop_flag`, start a timer that ends the process (and kills its children) `grace_s` seconds later
-    whatever it is doing, and raise KeyboardInterrupt (huey interrupts the task in flight, the loop ends); otherwise
-    the SIGTERM goes to the handler installed before. A parent already gone before this call ends the process now."""
+    is gone, set `stop_flag` and raise KeyboardInterrupt (huey interrupts the task in flight, the loop ends); otherwise
+    the SIGTERM goes to the handler installed before. Whether or not that handler runs, a watch thread started here
+    ends the process (and kills its children) `grace_s` seconds after the parent is gone, whatever it is doing. A
+    parent already gone before this call ends the process now."""
     prev = signal.getsignal(signal.SIGTERM)
     orphaned = threading.Event()
     _end_hard_after(parent, orphaned, ORPHAN_GRACE_S if grace_s is None else grace_s)
