@@ -251,7 +251,6 @@ def merge_partials(c: Candles, e: RunEnds) -> Candles:
         for a, z in windows:
             order = np.argsort(start[a:z], kind="stable")
             for x in (*c, *e):
-                if not len(x): continue                # `trades` of one-trade rows (NO_ROWS)
                 _gather(x[a:z], order, tmp.view(x.dtype))
                 x[a:z] = tmp.view(x.dtype)[:z - a]
     dup = np.flatnonzero(start[1:] == start[:-1]) + 1   # rows that continue the bucket before them
