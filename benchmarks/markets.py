@@ -26,6 +26,9 @@ candles need (DuckDB summing timestamp, seq, price, amount and cost), and the fi
 the way the build writes them (its INSERT from its Arrow form, rolled back). The build's time over their sum is printed
 (goal <= 1.5x), with each round's own ratio. The write from the rows' own Arrow form (exchange, symbol and timeframe
 strings in every row) is printed for the record: the build's insert beats it, so it is no floor.
+The CPU time of the build and of its floors (user + system, every thread of the process, `getrusage`) is printed too,
+with the build's minor page faults: on this many CPUs the build cannot take less wall time than its CPU time over the
+CPUs, whatever runs in parallel, and the floors already keep every CPU busy.
 
 Market analytics (returns, realized volatility, drawdown, VWAP, volume profiles, correlations) on the built candles
 of XRP/ETH plus the bundled ETH/BTC, LTC/BTC and XMR/BTC 5m candles, at all six resolutions, rounds alternating:
@@ -44,6 +47,7 @@ from __future__ import annotations
 import argparse
 import gc
 import os
+import resource
 import shutil
 import statistics
 import sys
@@ -225,30 +229,40 @@ def main():
         # exchange, symbol and timeframe strings in every row), which the build's insert beats
         from fireside_lab.markets.kernels import Candles
         from fireside_lab.markets.ohlcv import _candle_batches
+        def usage():    # CPU-seconds (user + system) and minor page faults of every thread of this process so far
+            r = resource.getrusage(resource.RUSAGE_SELF)
+            return r.ru_utime + r.ru_stime, r.ru_stime, r.ru_minflt
+        def used(since):
+            return tuple(b - a for a, b in zip(since, usage()))
         def write(sql, params=None):
             gc.collect()
-            t = time.perf_counter()
+            u, t = usage(), time.perf_counter()
             lake.execute("BEGIN TRANSACTION")
             lake.execute(sql, params)
-            took = time.perf_counter() - t
+            took, cpu = time.perf_counter() - t, used(u)[0]
             lake.execute("ROLLBACK")
-            return took
+            return took, cpu
         def floors_now():
             gc.collect()
-            t = time.perf_counter()
+            u, t = usage(), time.perf_counter()
             lake.execute("SELECT sum(timestamp_ms), sum(seq), sum(price), sum(amount), sum(cost) FROM lake.trades").fetchall()
             t_scan.append(time.perf_counter() - t)
-            t_write.append(write("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close,
-                                    volume, trades, quote_volume FROM built""", dict(ex="binance", sym="XRP/ETH")))
-            t_rows.append(write("INSERT INTO lake.candles SELECT * FROM built_rows"))
+            c_scan.append(used(u)[0])
+            took, cpu = write("""INSERT INTO lake.candles SELECT $ex, $sym, timeframe, open_time, open, high, low, close,
+                                 volume, trades, quote_volume FROM built""", dict(ex="binance", sym="XRP/ETH"))
+            t_write.append(took)
+            c_write.append(cpu)
+            t_rows.append(write("INSERT INTO lake.candles SELECT * FROM built_rows")[0])
         t_project, t_ft, t_ft_parts, t_pandas, t_mem, t_polars = [], [], [], [], [], []
         t_scan, t_write, t_rows = [], [], []
+        c_project, c_scan, c_write = [], [], []      # CPU-seconds; the build's as (cpu, sys, minor faults)
         for rnd in range(args.rounds):
             st.lake_transaction(lambda c: c.execute("DELETE FROM lake.candles"))
             gc.collect()
-            t = time.perf_counter()
+            u, t = usage(), time.perf_counter()
             counts = markets.build_candles(store=st)             # lake → 6 resolutions → lake, one transaction
             t_project.append(time.perf_counter() - t)
+            c_project.append(used(u))
             if rnd == 0:                                          # the finished candles in memory (not timed)
                 parts = {}
                 for tf in TF_SECONDS:
@@ -266,7 +280,8 @@ def main():
             t_ft_parts.append(parts)
             del stored
             print(f"storage round {rnd + 1}: project build_candles {t_project[-1]:.2f} s (floors: scan {t_scan[-1]:.2f} s, "
-                  f"write {t_write[-1]:.2f} s; ratio {t_project[-1] / (t_scan[-1] + t_write[-1]):.2f}x), freqtrade "
+                  f"write {t_write[-1]:.2f} s; ratio {t_project[-1] / (t_scan[-1] + t_write[-1]):.2f}x; CPU-s: build "
+                  f"{c_project[-1][0]:.2f}, floors {c_scan[-1] + c_write[-1]:.2f}), freqtrade "
                   f"trades-to-ohlcv {t_ft[-1]:.2f} s  (load {os.getloadavg()[0]:.1f})")
         lake.unregister("built")
         lake.unregister("built_rows")
@@ -321,6 +336,15 @@ def main():
         print(f"  ratio project / (scan + write): {med(t_project) / floors:.2f}x  (goal <= 1.5x); each round's: "
               + ", ".join(f"{p / (a + b):.2f}x" for p, a, b in zip(t_project, t_scan, t_write))
               + f"; with the rows-form write {med(t_project) / (med(t_scan) + med(t_rows)):.2f}x")
+        cpus = len(os.sched_getaffinity(0))
+        cpu_build, cpu_sys, faults = (med(c[i] for c in c_project) for i in range(3))
+        cpu_floors = med(c_scan) + med(c_write)
+        print(f"  CPU time (user + system, all threads), median of {args.rounds}: build {cpu_build:.2f} CPU-s (system "
+              f"{cpu_sys:.2f}, {faults:,.0f} minor page faults: the memory it fills); floors scan {med(c_scan):.2f} + "
+              f"write {med(c_write):.2f} = {cpu_floors:.2f} CPU-s, {cpu_floors / floors:.1f} of the {cpus} CPUs busy "
+              f"through their wall time")
+        print(f"  so on {cpus} CPUs the build takes at least {cpu_build / cpus:.2f} s, "
+              f"{cpu_build / cpus / floors:.2f}x the floors, however its work is spread over threads")
 
         # same candles?
         same = True
