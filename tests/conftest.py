@@ -1,4 +1,5 @@
-"""Shared fixtures: every test gets its own data dir (and so its own store and queue)."""
+"""Shared fixtures: every test gets its own data dir (and so its own store and queue); and the groups in which
+`make pytest` runs the modules on two processes (pytest-xdist, `--dist loadgroup`)."""
 import os
 import subprocess
 import sys
@@ -26,3 +27,22 @@ def run_py(code: str, *args, env=None, **kw) -> subprocess.Popen:
     e = dict(os.environ, PYTHONUNBUFFERED="1", **(env or {}))
     return subprocess.Popen([sys.executable, "-c", code, *map(str, args)], env=e, cwd=ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **kw)
+
+
+# `make pytest` runs the tests on two pytest-xdist workers, a module at a time (its module-scoped fixtures, such as a
+# started server, are shared by its tests). Modules that must not run beside each other share a group, which one
+# worker runs after the other:
+# - checkout: test_lab lets JupyterLab save a chapter into the checkout (and restores it after), while test_jobs_rerun
+#   asserts that runs record a clean checkout (`git_dirty`);
+# - model: the modules that load the language model (torch on every CPU) and wait on it with timeouts.
+GROUPS = {"test_lab": "checkout", "test_jobs_rerun": "checkout",
+          "test_model_server": "model", "test_stories_model": "model", "test_stories_quality": "model",
+          "test_e2e": "model"}
+
+
+@pytest.hookimpl(tryfirst=True)
+def pytest_collection_modifyitems(config, items):
+    "Each test in its module's group (GROUPS, else the module itself), for pytest-xdist's `--dist loadgroup`."
+    for item in items:
+        module = item.path.stem
+        item.add_marker(pytest.mark.xdist_group(GROUPS.get(module, module)))
