@@ -1,8 +1,9 @@
 """Build the documentation site (mkdocs-material) from the project: `make docs`, or
 `python tools/build_docs.py [--no-execute] [--out DIR] [--only GLOB]`.
 
-What goes in, assembled under `build/docs-src/` (generated, git-ignored) with a generated `build/mkdocs.yml` that
-inherits the theme and plugins of the project's `mkdocs.yml`:
+What goes in, assembled under `docs-src/` in a fresh folder of `build/` (git-ignored; removed after, so that builds
+at once, such as two tests', do not collide) with a generated `mkdocs.yml` beside it that inherits the theme and
+plugins of the project's `mkdocs.yml`:
 - the home page: README.md (its `docs/` links made relative);
 - `docs/architecture.md` and the screenshots;
 - the settings table (`config.settings_table()`, every registered section) and the HTTP API page (the OpenAPI
@@ -65,10 +66,18 @@ def main(argv=None) -> int:
     ap.add_argument("--only", default="*", help="only chapters whose path under nbs/ matches this glob")
     ap.add_argument("--jobs", type=int, default=2, help="chapters executed at once (default 2)")
     args = ap.parse_args(argv)
-    build = ROOT / "build"
+    (ROOT / "build").mkdir(exist_ok=True)
+    build = Path(tempfile.mkdtemp(prefix="docs-", dir=ROOT / "build"))     # this build's own
+    try:
+        return _build(args, build)
+    finally:
+        shutil.rmtree(build, ignore_errors=True)
+
+
+def _build(args: argparse.Namespace, build: Path) -> int:
+    "Assemble the pages under `build`/docs-src, write `build`/mkdocs.yml and run mkdocs; the exit status."
     src = build / "docs-src"
-    shutil.rmtree(src, ignore_errors=True)
-    src.mkdir(parents=True)
+    src.mkdir()
 
     readme = (ROOT / "README.md").read_text()
     (src / "index.md").write_text(readme.replace("(docs/screenshots/", "(screenshots/").replace("](docs/", "]("))
@@ -128,7 +137,7 @@ def main(argv=None) -> int:
            {"Pipelines": [{p.stem: f"pipelines/{p.name}"} for p in sorted((src / "pipelines").glob("*.ipynb"))]},
            {"API reference": [{m.removeprefix("fireside_lab."): f"reference/{m}.md"} for m in modules]}]
     import yaml
-    (build / "mkdocs.yml").write_text(yaml.safe_dump({"INHERIT": "../mkdocs.yml", "docs_dir": "docs-src",
+    (build / "mkdocs.yml").write_text(yaml.safe_dump({"INHERIT": str(ROOT / "mkdocs.yml"), "docs_dir": "docs-src",
                                                       "site_dir": str(Path(args.out).resolve()), "nav": nav},
                                                      sort_keys=False, allow_unicode=True))
     r = subprocess.run([sys.executable, "-m", "mkdocs", "build", "-q", "-f", str(build / "mkdocs.yml")], cwd=build)
