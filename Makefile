@@ -11,9 +11,9 @@ PIP    := $(PY) -m pip
 FIND_LINKS := $(if $(wildcard /opt/wheels),--find-links /opt/wheels,)
 STAMP  := $(VENV)/.installed
 SYSDEPS_STAMP := $(VENV)/.sysdeps
-# the slowest tests, listed for the 20-minute aim; two worker processes (pytest-xdist), whole groups of modules
-# each (tests/conftest.py); PYTEST_ARGS="-n 0 …" runs in one process
-PYTEST_ARGS ?= --durations=25 -n 2 --dist loadgroup
+# the slowest tests, listed for the 20-minute aim; two worker processes (pytest-xdist), each given whole modules or
+# groups of modules (tests/conftest.py); PYTEST_ARGS="-n 0 …" runs in one process
+PYTEST_ARGS ?= --durations=25 -n 2
 # the floor under the line coverage `make test` measures: 89.1 % measured (2026-12-06), less 3 points of noise
 COVERAGE_FLOOR ?= 86
 COV := COVERAGE_RCFILE=$(CURDIR)/.coveragerc COVERAGE_FILE=$(CURDIR)/.coverage $(VENV)/bin/coverage
